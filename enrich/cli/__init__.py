@@ -1,0 +1,98 @@
+"""The command line: parse options, call one core function, print its result.
+
+Nothing here decides anything: the core never imports click, and every failure is an EnrichError
+carrying its own exit status, turned into one line on stderr by `guarded` (the only place that maps
+exceptions to exit codes). Command modules import their core lazily, inside the command, so that
+`enrich check` starts without loading openai or tiktoken.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+
+from enrich import __version__
+
+F = TypeVar("F", bound=Callable[..., Any])
+INTERNAL_ERROR = 70
+
+
+def error_line(message: str) -> None:
+    """Print one redacted error line to stderr."""
+    from enrich.redact import redact
+
+    click.echo(f"enrich: {redact(message)}", err=True)
+
+
+def guarded(fn: F) -> F:
+    """Run a command body, mapping every failure to one line and its exit status."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from enrich.errors import EnrichError, ExitStatus
+
+        try:
+            code = fn(*args, **kwargs)
+        except EnrichError as exc:
+            if os.environ.get("ENRICH_DEBUG") == "1":
+                raise
+            error_line(str(exc))
+            sys.exit(int(exc.exit_status))
+        except KeyboardInterrupt:
+            error_line("interrupted")
+            sys.exit(int(ExitStatus.INTERRUPTED))
+        except (click.exceptions.Exit, click.ClickException, SystemExit):
+            raise
+        except Exception as exc:  # the last line of defence: never a traceback for a user
+            if os.environ.get("ENRICH_DEBUG") == "1":
+                raise
+            error_line(f"internal error: {type(exc).__name__}: {exc} (ENRICH_DEBUG=1 shows the traceback)")
+            sys.exit(INTERNAL_ERROR)
+        sys.exit(int(code or 0))
+
+    return wrapper  # type: ignore[return-value]
+
+
+class DefaultGroup(click.Group):
+    """`enrich FILE` means `enrich draft FILE`: an unknown first word that is not an option drafts."""
+
+    default_command = "draft"
+
+    def resolve_command(self, ctx: click.Context, args: list[str]) -> Any:
+        if args and args[0] not in self.commands and not args[0].startswith("-"):
+            args.insert(0, self.default_command)
+        return super().resolve_command(ctx, args)
+
+
+@click.group(cls=DefaultGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="enrich")
+def main() -> None:
+    """Draft, check and review the front matter of Markdown posts.
+
+    \b
+    enrich FILE            draft front matter for one transcript (same as `enrich draft FILE`)
+    enrich check FILES     check committed posts against the site profile (pre-commit hook)
+    enrich profile         show the effective site profile and where each setting came from
+    """
+
+
+def _register() -> None:
+    from enrich.cli import draft_cmd
+
+    draft_cmd.register(main)
+    for name in ("check_cmd", "vocab_cmd", "batch_cmd"):
+        try:
+            module = __import__(f"enrich.cli.{name}", fromlist=["register"])
+        except ModuleNotFoundError as exc:
+            if exc.name != f"enrich.cli.{name}":
+                raise
+            continue
+        module.register(main)
+
+
+_register()

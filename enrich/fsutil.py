@@ -1,0 +1,69 @@
+"""Crash-safe file writes, shared by every module that writes (drafts, caches, manifests, fixes).
+
+A write either fully happens or not at all: temp file in the same folder, write, flush, fsync,
+rename over the target, fsync the folder. `exclusive=True` refuses to replace an existing file,
+atomically (link instead of rename), so two processes can never both "create" the same draft.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+
+from enrich.errors import ExistsError
+
+
+def atomic_write(path: Path, data: str | bytes, *, mode: int | None = None, exclusive: bool = False) -> None:
+    """Write `data` to `path` atomically; keep the existing file's mode unless `mode` is given."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    if mode is None:
+        try:
+            mode = path.stat().st_mode & 0o777
+        except FileNotFoundError:
+            mode = 0o666 & ~_UMASK
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(payload)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, mode)
+        if exclusive:
+            try:
+                os.link(tmp, path)  # fails if the target exists, atomically
+            except FileExistsError:
+                raise ExistsError("already exists; use --force to overwrite", path=str(path)) from None
+            finally:
+                os.unlink(tmp)
+        else:
+            os.replace(tmp, path)
+        _fsync_dir(path.parent)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def _read_umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
+
+
+_UMASK = _read_umask()  # read once at import: os.umask is process-wide and not thread-safe
+
+
+def _fsync_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

@@ -1,0 +1,106 @@
+"""Provenance: where every field of a draft came from, and what a reviewer must look at.
+
+It travels inside the draft as one YAML comment line at the end of the front matter:
+
+    # enrich-provenance: {"version": 1, "model": ..., "fields": {...}, "flags": [...]}
+
+A YAML comment, because the site's build (Eleventy, Hugo, Jekyll) ignores comments, while `enrich
+check` and `enrich review` read it from the raw text, and it moves with the file through edits and
+review. Approval strips it. Stdlib only: `enrich check` reads it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+MARKER = "# enrich-provenance: "
+VERSION = 1
+
+# Where a field's value came from.
+SOURCES = ("metadata", "model", "offline", "default", "person", "vocabulary")
+
+
+@dataclass
+class Flag:
+    """Something a reviewer should look at before approving."""
+
+    kind: str  # ungrounded | new-tag | vocab-mapped | defaulted | offline | warning | chunked | truncated
+    field: str
+    message: str
+    value: str | None = None
+
+    def describe(self) -> str:
+        return f"{self.field}: {self.message}"
+
+
+@dataclass
+class Provenance:
+    """Everything recorded about how a draft was made."""
+
+    input: str
+    input_sha256: str
+    model: str | None = None
+    endpoint: str | None = None  # host only, never a URL with credentials
+    prompt_version: str | None = None
+    response_format: str | None = None
+    tokens_in: int = 0
+    tokens_out: int = 0
+    calls: int = 0
+    chunks: int = 1
+    fields: dict[str, str] = field(default_factory=dict)
+    flags: list[Flag] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    created: str | None = None
+    reviewed: bool = False
+    version: int = VERSION
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), ensure_ascii=False, separators=(",", ":"))
+
+    def to_comment(self) -> str:
+        return MARKER + self.to_json()
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Provenance:
+        flags = [Flag(**f) for f in data.get("flags", []) if isinstance(f, dict)]
+        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__ and k != "flags"}
+        return cls(**known, flags=flags)
+
+
+def find_provenance(front_matter: str) -> Provenance | None:
+    """The provenance recorded in a front matter block's text, if any (None when absent or unreadable)."""
+    for line in front_matter.splitlines():
+        if line.startswith(MARKER):
+            try:
+                data = json.loads(line[len(MARKER) :])
+                return Provenance.from_dict(data) if isinstance(data, dict) else None
+            except (ValueError, TypeError):
+                return None
+    return None
+
+
+def provenance_line(front_matter: str) -> int | None:
+    """The 1-based line of the provenance comment within the block, for messages."""
+    for number, line in enumerate(front_matter.splitlines(), start=1):
+        if line.startswith(MARKER):
+            return number
+    return None
+
+
+def strip_provenance(text: str) -> str:
+    """The file text without its provenance line (for approval and publishing)."""
+    return "".join(line for line in text.splitlines(keepends=True) if not line.startswith(MARKER))
+
+
+def replace_provenance(text: str, provenance: Provenance) -> str:
+    """The file text with its provenance line replaced (review marks flags as seen)."""
+    out = []
+    for line in text.splitlines(keepends=True):
+        if line.startswith(MARKER):
+            ending = "\n" if line.endswith("\n") else ""
+            out.append(provenance.to_comment() + ending)
+        else:
+            out.append(line)
+    return "".join(out)

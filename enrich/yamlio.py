@@ -1,0 +1,56 @@
+"""Writing front matter in the site's style.
+
+Keys in the profile's order, Chinese and emoji unescaped, no line folding, dates and every value
+YAML would misread (yes, no, null, `@x`, `a: b`, `---`, date-like strings) quoted so they read back
+exactly, lists in block style as in the sample post. The model is always asked for JSON, never for
+YAML text: this module is the only place YAML is produced.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+from enrich.profile import Profile
+
+
+class _SiteDumper(yaml.SafeDumper):
+    """The pure-Python emitter: libyaml's escapes emoji even with allow_unicode."""
+
+
+def _str_representer(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    if "\n" in value:
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|")
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value)
+
+
+_SiteDumper.add_representer(str, _str_representer)
+
+
+def dump_value(key: str, value: Any) -> str:
+    """One `key: value` entry (possibly several lines), as the site writes it."""
+    text: str = yaml.dump(
+        {key: value},
+        Dumper=_SiteDumper,
+        allow_unicode=True,
+        sort_keys=False,
+        default_flow_style=False,
+        width=1_000_000,
+        indent=2,
+    )
+    return text
+
+
+def dump_front_matter(values: dict[str, Any], profile: Profile) -> str:
+    """The YAML between the `---` lines (without them), keys in the profile's order."""
+    return "".join(dump_value(key, values[key]) for key in profile.ordered_keys(list(values)))
+
+
+def render_document(values: dict[str, Any], profile: Profile, body: str, trailer: str = "") -> str:
+    """A whole Markdown file: front matter (plus an optional comment trailer such as provenance), then the body."""
+    block = dump_front_matter(values, profile)
+    if trailer:
+        block += trailer.rstrip("\n") + "\n"
+    body = body.lstrip("\n")
+    return f"---\n{block}---\n\n{body}" if body else f"---\n{block}---\n"

@@ -1,0 +1,1 @@
+"""Prompt templates shipped with enrich (a site may override any file in .enrich/prompts/)."""

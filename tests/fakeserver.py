@@ -1,0 +1,191 @@
+"""A fake OpenAI-compatible server on 127.0.0.1 for tests and benchmarks.
+
+The real `openai` client talks to it over real HTTP, so retries, timeouts, headers and concurrency
+are exercised for real. Each test scripts it: queue replies (JSON answers, delays, status codes with
+Retry-After, malformed or truncated bodies, refusals, `finish_reason: length`, servers that reject
+json_schema); when the queue is empty it answers with a valid object built from the request's schema.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+
+@dataclass
+class Reply:
+    status: int = 200
+    body: bytes | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0
+    content_type: str = "application/json"
+
+
+def completion(content: str | None, *, finish_reason: str = "stop", refusal: str | None = None,
+               prompt_tokens: int = 100, completion_tokens: int = 50, choices: bool = True) -> dict[str, Any]:
+    message: dict[str, Any] = {"role": "assistant", "content": content}
+    if refusal is not None:
+        message["refusal"] = refusal
+    return {
+        "id": "chatcmpl-fake",
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": "fake-model",
+        "choices": [{"index": 0, "message": message, "finish_reason": finish_reason}] if choices else [],
+        "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
+                  "total_tokens": prompt_tokens + completion_tokens},
+    }
+
+
+def answer(obj: Any, **kwargs: Any) -> Reply:
+    """A 200 whose message content is `obj` as JSON (or a raw string)."""
+    content = obj if isinstance(obj, str) else json.dumps(obj, ensure_ascii=False)
+    return Reply(body=json.dumps(completion(content, **kwargs)).encode())
+
+
+def error(status: int, message: str = "error", *, code: str | None = None, type_: str = "error",
+          headers: dict[str, str] | None = None, param: str | None = None) -> Reply:
+    body = {"error": {"message": message, "type": type_, "code": code, "param": param}}
+    return Reply(status=status, body=json.dumps(body).encode(), headers=headers or {})
+
+
+def value_for(name: str, schema: dict[str, Any], transcript: str) -> Any:
+    """A value that satisfies the default profile for one field."""
+    kind = schema.get("type")
+    if "enum" in schema:
+        return schema["enum"][0]
+    if kind == "array":
+        item = schema.get("items", {})
+        if item.get("type") == "object":
+            return []  # no entities: always grounded
+        if name == "tags":
+            return ["alpha-topic", "beta-topic", "gamma-topic"]
+        if name == "points":
+            return ["第一部分的要点。"]
+        return []
+    if kind == "boolean":
+        return True
+    if name == "title":
+        return "测试标题：一次关于转录稿的讨论"
+    if name == "summary":
+        return "这是一段测试摘要，用来说明这篇文章讨论了什么内容，以及为什么这些内容值得读者关注和思考。" * 2
+    if name == "speaker":
+        return "Fake Speaker"
+    return "text"
+
+
+def valid_answer(request: dict[str, Any]) -> dict[str, Any]:
+    """Build a valid object from the request's json_schema, or from the schema quoted in the prompt."""
+    schema = None
+    fmt = request.get("response_format") or {}
+    if fmt.get("type") == "json_schema":
+        schema = fmt["json_schema"]["schema"]
+    else:
+        text = request["messages"][0]["content"]
+        match = re.search(r"JSON Schema:\n(\{.*\})\s*$", text, re.S)
+        if match:
+            schema = json.loads(match.group(1))
+    if schema is None:
+        return {}
+    transcript = request["messages"][-1]["content"]
+    return {name: value_for(name, sub, transcript) for name, sub in schema.get("properties", {}).items()}
+
+
+class FakeLLM:
+    """Start with `with FakeLLM() as llm:`; point the client at `llm.base_url`."""
+
+    def __init__(self, *, latency: float = 0.0, count_tokens: bool = False) -> None:
+        self.latency = latency
+        self.count_tokens = count_tokens
+        self.queue: list[Reply | Callable[[dict[str, Any]], Reply]] = []
+        self.requests: list[dict[str, Any]] = []
+        self.headers: list[dict[str, str]] = []
+        self.responder: Callable[[dict[str, Any]], Reply] | None = None
+        self.reject_json_schema = False
+        self.reject_json_object = False
+        self._lock = threading.Lock()
+        self.active = 0
+        self.max_active = 0
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def do_POST(self) -> None:  # noqa: N802
+                length = int(self.headers.get("content-length", 0))
+                raw = self.rfile.read(length)
+                try:
+                    request = json.loads(raw)
+                except ValueError:
+                    request = {}
+                reply = server._next(request, dict(self.headers))
+                with server._lock:
+                    server.active += 1
+                    server.max_active = max(server.max_active, server.active)
+                try:
+                    if reply.delay or server.latency:
+                        time.sleep(reply.delay or server.latency)
+                finally:
+                    with server._lock:
+                        server.active -= 1
+                body = reply.body or b""
+                try:
+                    self.send_response(reply.status)
+                    self.send_header("content-type", reply.content_type)
+                    self.send_header("content-length", str(len(body)))
+                    for name, value in reply.headers.items():
+                        self.send_header(name, value)
+                    self.end_headers()
+                    self.wfile.write(body)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}/v1"
+
+    def push(self, *replies: Reply | Callable[[dict[str, Any]], Reply]) -> None:
+        with self._lock:
+            self.queue.extend(replies)
+
+    def _next(self, request: dict[str, Any], headers: dict[str, str]) -> Reply:
+        with self._lock:
+            self.requests.append(request)
+            self.headers.append({k.lower(): v for k, v in headers.items()})
+            scripted = self.queue.pop(0) if self.queue else None
+        fmt = (request.get("response_format") or {}).get("type")
+        if self.reject_json_schema and fmt == "json_schema":
+            return error(400, "response_format json_schema is not supported by this server", param="response_format")
+        if self.reject_json_object and fmt == "json_object":
+            return error(400, "response_format json_object is not supported", param="response_format")
+        if scripted is not None:
+            return scripted(request) if callable(scripted) else scripted
+        if self.responder is not None:
+            return self.responder(request)
+        usage = {}
+        if self.count_tokens:
+            from enrich.tokens import count_tokens
+
+            usage["prompt_tokens"] = count_tokens(json.dumps(request, ensure_ascii=False))
+        return answer(valid_answer(request), **usage)
+
+    def __enter__(self) -> FakeLLM:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self._server.shutdown()
+        self._server.server_close()
