@@ -180,6 +180,20 @@ class Drafter:
         }
         return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
 
+    def estimate_tokens(self, prepared: Prepared) -> tuple[int, int]:
+        """Prompt and completion tokens one draft will likely cost, counted offline (for --dry-run and budgets)."""
+        from enrich.tokens import count_tokens, plan_chunks
+
+        if self.offline or not prepared.ask:
+            return 0, 0
+        system = self._system("draft-system")
+        overhead = count_tokens(system) + count_tokens(json.dumps(answer_schema(prepared.ask), ensure_ascii=False))
+        overhead += count_tokens(self._context(prepared)) + 20
+        chunks = plan_chunks(neutralise(prepared.cleaned.text), self.input_budget(overhead))
+        completion = 350 * len(chunks) + (350 if len(chunks) > 1 else 0)
+        prompt = sum(c.tokens for c in chunks) + overhead * (len(chunks) + (1 if len(chunks) > 1 else 0))
+        return prompt, completion
+
     # -- stage 2: draft ---------------------------------------------------------------------------
     def draft(self, path: Path, deadline: Deadline | None = None) -> Draft:
         started = time.perf_counter()
