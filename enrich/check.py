@@ -302,7 +302,9 @@ def _sorted(findings: list[Finding]) -> list[Finding]:
 
 
 def _error_position(exc: yaml.YAMLError, block: Block) -> tuple[int, int]:
-    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    mark = getattr(exc, "problem_mark", None)
+    if mark is None or "end of stream" in str(getattr(exc, "problem", "")):
+        mark = getattr(exc, "context_mark", None) or mark  # where the unclosed thing started
     if mark is None:
         return block.first_line, 1
     return block.first_line + mark.line, mark.column + 1
@@ -311,10 +313,7 @@ def _error_position(exc: yaml.YAMLError, block: Block) -> tuple[int, int]:
 def _error_text(exc: yaml.YAMLError) -> str:
     problem = getattr(exc, "problem", None)
     context = getattr(exc, "context", None)
-    if problem:
-        text = f"{problem} ({context})" if context else str(problem)
-    else:
-        text = str(exc).splitlines()[0]
+    text = (f"{problem} ({context})" if context else str(problem)) if problem else str(exc).splitlines()[0]
     return f"invalid YAML: {text}"
 
 

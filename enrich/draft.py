@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from enrich.clean import CleanResult, clean_text
-from enrich.errors import ConfigError, ValidationFailed
+from enrich.errors import ConfigError, EnrichError, ValidationFailed
 from enrich.profile import FieldSpec, Profile
 from enrich.prompt import PromptSet, neutralise
 from enrich.provenance import Flag, Provenance
@@ -197,11 +197,21 @@ class Drafter:
     # -- stage 2: draft ---------------------------------------------------------------------------
     def draft(self, path: Path, deadline: Deadline | None = None) -> Draft:
         started = time.perf_counter()
-        prepared = self.prepare(path)
+        try:
+            prepared = self.prepare(path)
+        except EnrichError as exc:
+            exc.path = exc.path or str(path)  # every message names the file
+            raise
         return self.draft_prepared(prepared, deadline, started=started)
 
     def draft_prepared(self, prepared: Prepared, deadline: Deadline | None = None, *, started: float | None = None) -> Draft:
-        started = started if started is not None else time.perf_counter()
+        try:
+            return self._draft_prepared(prepared, deadline, started if started is not None else time.perf_counter())
+        except EnrichError as exc:
+            exc.path = exc.path or str(prepared.source.path)
+            raise
+
+    def _draft_prepared(self, prepared: Prepared, deadline: Deadline | None, started: float) -> Draft:
         source = prepared.source
         prov = Provenance(
             input=source.path.name,

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -190,7 +190,7 @@ _TS = re.compile(
 class Yaml12Loader(_LoaderBase):  # type: ignore[misc]
     """PyYAML's (C) safe loader with js-yaml 4 / YAML 1.2 core resolution of plain scalars."""
 
-    yaml_implicit_resolvers: dict[str | None, list[tuple[str, re.Pattern[str]]]] = {}
+    yaml_implicit_resolvers: ClassVar[dict[str | None, list[tuple[str, re.Pattern[str]]]]] = {}
 
 
 def _resolver(tag: str, pattern: str, first: str | list[str]) -> None:
@@ -240,6 +240,10 @@ Yaml12Loader.add_constructor("tag:yaml.org,2002:float", _construct_float)
 Yaml12Loader.add_constructor("tag:yaml.org,2002:bool", _construct_bool)
 Yaml12Loader.add_constructor(TIMESTAMP_TAG, _construct_date)
 
+def _resolve(resolver: Resolver, value: str) -> str:
+    return str(resolver.resolve(ScalarNode, value, (True, False)))  # type: ignore[no-untyped-call]
+
+
 _YAML11 = Resolver()  # PyYAML's own YAML 1.1 resolution, to spot scalars the two read differently
 _OCTAL11 = re.compile(r"^[-+]?0[0-9_]+$")
 _KIND = {
@@ -258,7 +262,7 @@ def yaml11_trap(node: ScalarNode) -> str | None:
     if node.style:  # quoted or block scalars are strings everywhere
         return None
     value = node.value
-    tag11 = _YAML11.resolve(ScalarNode, value, (True, False))
+    tag11 = _resolve(_YAML11, value)
     if tag11 == "tag:yaml.org,2002:timestamp" or node.tag == tag11:
         if node.tag == "tag:yaml.org,2002:int" and _OCTAL11.match(value):
             return f"{value} is {int(value, 10)} for Eleventy (YAML 1.2) but octal {_octal(value)} for YAML 1.1 tools"
@@ -334,8 +338,8 @@ def scalar_text(value: str, flow: bool = False) -> str:
         and "\n" not in value
         and "\t" not in value
         and not (flow and any(c in _FLOW_BAD for c in value))
-        and _R12.resolve(ScalarNode, value, (True, False)) == _STR
-        and _YAML11.resolve(ScalarNode, value, (True, False)) == _STR
+        and _resolve(_R12, value) == _STR
+        and _resolve(_YAML11, value) == _STR
     )
     if plain:
         return value

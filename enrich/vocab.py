@@ -71,6 +71,11 @@ SEED_WORDS: dict[str, str] = {
     "nuclear": "核", "climate": "气候", "science": "科学", "medicine": "医学", "religion": "宗教",
 }
 
+# English words too common in speech to count as evidence for a one-word tag.
+_GENERIC_WORDS = set(
+    "right way thing time life people world work system power information control value change future today "
+    "question problem idea point case part story new good great big real mean kind lot".split()
+)
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _LATIN = re.compile(r"[A-Za-z]")
 _GLOSS = re.compile(r"\*\*([^*\n]{1,60}?)\*\*\s*[（(]\s*(?:\*\*)?([^）)\n]{1,240})")
@@ -420,14 +425,17 @@ class Vocabulary:
             words = [_singular(w) for w in slugify(tag).split("-") if w]
             if not words:
                 continue
-            terms[" ".join(words)].append((tag, 3.0))
+            if len(words) > 1:
+                terms[" ".join(words)].append((tag, 3.0))
+            elif words[0] not in _GENERIC_WORDS:
+                terms[words[0]].append((tag, 1.0))  # one English word is weak evidence
             for alias in self.tag_aliases.get(tag, []):
                 key = name_key(alias) if has_cjk(alias) else " ".join(_singular(w) for w in slugify(alias).split("-"))
                 if key:
-                    terms[key].append((tag, 3.0))
-            if len(words) == 1:
+                    terms[key].append((tag, 2.5 if has_cjk(alias) and len(key) >= 3 else 1.5))
+            if len(words) == 1 and words[0] not in _GENERIC_WORDS:
                 for zh in self.words.get(words[0], []):
-                    terms[name_key(zh)].append((tag, 2.0))
+                    terms[name_key(zh)].append((tag, 1.0))
         return dict(terms)
 
     @functools.cached_property

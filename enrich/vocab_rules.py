@@ -7,7 +7,12 @@ tag, an alias map per entity kind) once per process. See docs/check.md for the f
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import json
+import os
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,8 +20,10 @@ from typing import Any
 import yaml
 
 from enrich.errors import ConfigError
+from enrich.fsutil import atomic_write
 
 VOCAB_FILE = Path(".enrich") / "vocab.yaml"
+CACHE_FORMAT = b"enrich-vocab-index-1\n"  # change when the index or its rules change
 ENTITY_SECTIONS = ("people", "companies_orgs", "products_models", "media_books")
 _SEPARATORS = re.compile(r"[\s_\-]+")
 _NAME_NOISE = re.compile(r"[\s·•・.\-_'’\"“”《》<>()（）]+")
@@ -49,7 +56,7 @@ def twin_key(tag: str) -> str:
 
 def name_key(name: str) -> str:
     """What two spellings of one name share (case, spacing, middle dots, quotes, book brackets)."""
-    return _NAME_NOISE.sub("", name).casefold()
+    return _NAME_NOISE.sub("", unicodedata.normalize("NFKC", name)).casefold()
 
 
 @dataclass
@@ -69,9 +76,9 @@ class NameIndex:
             if canonical != name and self.counts[canonical] > self.counts[name]:
                 return Hint(canonical, self.counts[canonical], False, "spelling twin")
             return None
-        canonical = self.keys.get(name_key(name))
-        if canonical is not None:
-            return Hint(canonical, self.counts[canonical], False, "spelling twin")
+        twin = self.keys.get(name_key(name))
+        if twin is not None:
+            return Hint(twin, self.counts[twin], False, "spelling twin")
         return None
 
 
@@ -129,7 +136,7 @@ def _names(data: Any, section: str, where: str) -> NameIndex:
         for alias in aliases if isinstance(aliases, list) else []:
             if isinstance(alias, str) and alias != canonical:
                 index.aliases.setdefault(alias, str(canonical))
-    for name, count in sorted(index.counts.items(), key=lambda kv: (-kv[1], kv[0])):
+    for name, _count in sorted(index.counts.items(), key=lambda kv: (-kv[1], kv[0])):
         index.keys.setdefault(name_key(name), name)
     return index
 
@@ -151,7 +158,7 @@ def parse_vocab(data: Any, where: str) -> Vocabulary:
     )
     for section in ENTITY_SECTIONS:
         vocab.names[section] = _names(data.get(section), section, where)
-    for tag, count in sorted(vocab.tags.items(), key=lambda kv: (-kv[1], len(kv[0]), kv[0])):
+    for tag, _count in sorted(vocab.tags.items(), key=lambda kv: (-kv[1], len(kv[0]), kv[0])):
         vocab.tag_keys.setdefault(twin_key(tag), tag)
     merges = data.get("merges") or []
     if not isinstance(merges, list):
@@ -159,6 +166,8 @@ def parse_vocab(data: Any, where: str) -> Vocabulary:
     for merge in merges:
         if not isinstance(merge, dict) or not merge.get("from") or not merge.get("to"):
             continue
+        if merge.get("rejected") is True:
+            continue  # a person said these are different
         source, target, accepted = str(merge["from"]), str(merge["to"]), merge.get("accepted") is True
         kind = merge.get("kind", "tags")
         if kind == "tags":
@@ -170,17 +179,82 @@ def parse_vocab(data: Any, where: str) -> Vocabulary:
 
 
 def load_vocab(path: Path) -> Vocabulary:
-    """Read and index a vocabulary file; raises ConfigError when it cannot be used."""
+    """Read and index a vocabulary file; raises ConfigError when it cannot be used.
+
+    Parsing a big vocabulary's YAML costs ~0.5 s, too much for every pre-commit run, so the indexes
+    are cached as JSON in the user cache folder under the hash of the file's bytes: a changed file
+    simply misses, and a cache is written atomically, so parallel hook processes never see half a file.
+    """
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read vocabulary: {exc}", path=str(path)) from None
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"cannot read vocabulary: {exc.strerror or exc}", path=str(path)) from None
+    cache = _cache_file(raw)
+    if cache is not None:
+        try:
+            return _from_cache(json.loads(cache.read_bytes()), str(path))
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            pass
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"vocabulary is not UTF-8 text: {exc}", path=str(path)) from None
     loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        data = yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader
+        data = yaml.load(text, Loader=loader)
     except yaml.YAMLError as exc:
         raise ConfigError(f"invalid vocabulary YAML: {str(exc).splitlines()[0]}", path=str(path)) from None
-    return parse_vocab(data, str(path))
+    vocab = parse_vocab(data, str(path))
+    if cache is not None:
+        with contextlib.suppress(OSError):
+            atomic_write(cache, json.dumps(_to_cache(vocab), ensure_ascii=False).encode("utf-8"))
+    return vocab
+
+
+def cache_folder() -> Path | None:
+    """ENRICH_CACHE_DIR, else $XDG_CACHE_HOME/enrich, else ~/.cache/enrich (None when there is no home)."""
+    configured = os.environ.get("ENRICH_CACHE_DIR")
+    if configured:
+        return Path(configured)
+    root = os.environ.get("XDG_CACHE_HOME")
+    if not root:
+        try:
+            root = str(Path.home() / ".cache")
+        except RuntimeError:
+            return None
+    return Path(root) / "enrich"
+
+
+def _cache_file(raw: bytes) -> Path | None:
+    folder = cache_folder()
+    if folder is None:
+        return None
+    digest = hashlib.sha256(CACHE_FORMAT + raw).hexdigest()[:40]
+    return folder / f"vocab-index-{digest}.json"
+
+
+def _to_cache(vocab: Vocabulary) -> dict[str, Any]:
+    return {
+        "tags": vocab.tags,
+        "areas": vocab.areas,
+        "categories": vocab.categories,
+        "names": {k: {"counts": n.counts, "aliases": n.aliases, "keys": n.keys} for k, n in vocab.names.items()},
+        "tag_keys": vocab.tag_keys,
+        "tag_merges": {k: [to, accepted] for k, (to, accepted) in vocab.tag_merges.items()},
+    }
+
+
+def _from_cache(data: dict[str, Any], where: str) -> Vocabulary:
+    names = {k: NameIndex(dict(n["counts"]), dict(n["aliases"]), dict(n["keys"])) for k, n in data["names"].items()}
+    return Vocabulary(
+        path=where,
+        tags=dict(data["tags"]),
+        areas=dict(data["areas"]),
+        categories=dict(data["categories"]),
+        names=names,
+        tag_keys=dict(data["tag_keys"]),
+        tag_merges={str(k): (str(v[0]), bool(v[1])) for k, v in data["tag_merges"].items()},
+    )
 
 
 class VocabFinder:

@@ -179,7 +179,11 @@ class FakeLLM:
         if self.count_tokens:
             from enrich.tokens import count_tokens
 
-            usage["prompt_tokens"] = count_tokens(json.dumps(request, ensure_ascii=False))
+            sent = [m.get("content") or "" for m in request.get("messages", [])]
+            fmt = request.get("response_format") or {}
+            if fmt.get("type") == "json_schema":
+                sent.append(json.dumps(fmt["json_schema"]["schema"], ensure_ascii=False))
+            usage["prompt_tokens"] = sum(count_tokens(part) for part in sent) + 4 * len(sent)
         return answer(valid_answer(request), **usage)
 
     def __enter__(self) -> FakeLLM:

@@ -1,0 +1,90 @@
+"""`enrich vocab build` and `enrich vocab show`: the site's own vocabulary, learned from its posts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from enrich.cli import guarded
+
+
+@click.group("vocab")
+def vocab_group() -> None:
+    """Build and explain the site vocabulary (.enrich/vocab.yaml)."""
+
+
+@vocab_group.command("build")
+@click.argument("content_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=Path(".enrich/vocab.yaml"),
+              show_default=True, help="Where to write the vocabulary (its state file goes beside it).")
+@click.option("-v", "--verbose", is_flag=True, help="List every skipped post, not only the first few.")
+@guarded
+def build_cmd(content_dir: Path, out: Path, verbose: bool) -> int:
+    """Read every post of CONTENT_DIR (only changed ones on a re-run) and write the vocabulary."""
+    from enrich.vocab import build_vocabulary
+
+    result = build_vocabulary(content_dir, out)
+    vocab = result.vocab
+    names = sum(len(t) for t in vocab.entities.values())
+    click.echo(
+        f"{result.out}: {vocab.posts} posts ({result.read} read, {result.reused} unchanged), "
+        f"{len(vocab.tags)} tags, {names} names, {result.merges} merge suggestions "
+        f"({sum(m.accepted for m in vocab.merges)} accepted)"
+    )
+    shown = result.skipped if verbose else result.skipped[:10]
+    for line in shown:
+        click.echo(f"skipped {line}", err=True)
+    if len(result.skipped) > len(shown):
+        click.echo(f"skipped {len(result.skipped) - len(shown)} more post(s) (--verbose lists them)", err=True)
+    return 0
+
+
+@vocab_group.command("show")
+@click.argument("name")
+@click.option("--vocab", "vocab_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="The vocabulary file (default: .enrich/vocab.yaml at or above the current folder).")
+@guarded
+def show_cmd(name: str, vocab_file: Path | None) -> int:
+    """Explain a tag or name: count, aliases, merges and a few posts that use it."""
+    from enrich.errors import ConfigError
+    from enrich.vocab import load_vocabulary
+
+    vocab = load_vocabulary(Path.cwd(), vocab_file)
+    if vocab is None:
+        raise ConfigError("no .enrich/vocab.yaml here or above; run `enrich vocab build CONTENT_DIR` first")
+    entries = vocab.explain(name)
+    if not entries:
+        click.echo(f"{name!r} is not in the vocabulary")
+        return 1
+    for entry in entries:
+        _print_entry(vocab, entry)
+    return 0
+
+
+def _print_entry(vocab: Any, entry: dict[str, Any]) -> None:
+    click.echo(f"{entry['kind']}: {entry['name']} (used by {entry['count']} post(s))")
+    if entry.get("aliases"):
+        click.echo(f"  aliases: {', '.join(entry['aliases'])}")
+    if entry.get("twins"):
+        click.echo(f"  spelling twins: {', '.join(entry['twins'])}")
+    context = entry.get("context") or {}
+    for key in ("areas", "categories"):
+        if context.get(key):
+            ranked = sorted(context[key].items(), key=lambda kv: -kv[1])
+            click.echo(f"  {key}: {', '.join(f'{k} ({v})' for k, v in ranked[:5])}")
+    for merge in entry.get("merges", []):
+        state = "accepted" if merge["accepted"] else ("rejected" if merge.get("rejected") else "suggested")
+        click.echo(f"  merge {merge['from']} -> {merge['to']} ({merge['reason']}, {state})")
+    used = vocab.posts_using(entry)
+    if used is None:
+        click.echo("  posts: unknown (the state file beside the vocabulary is missing; run vocab build)")
+    elif used[0]:
+        paths, total = used
+        more = f" and {total - len(paths)} more" if total > len(paths) else ""
+        click.echo(f"  posts: {', '.join(paths)}{more}")
+
+
+def register(group: click.Group) -> None:
+    group.add_command(vocab_group)

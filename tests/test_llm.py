@@ -1,0 +1,171 @@
+"""The model boundary against a misbehaving server: retries, fallbacks and one clear error each."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+from enrich.errors import ExitStatus
+from tests.conftest import FIXTURES, run_cli
+from tests.fakeserver import FakeLLM, Reply, answer, completion, error, valid_answer
+
+SAMPLE = str(FIXTURES / "zh-rolling.vtt")
+
+
+def ok(request: dict) -> Reply:
+    return answer(valid_answer(request))
+
+
+def test_429_with_retry_after_is_honoured(fake_llm: FakeLLM) -> None:
+    fake_llm.push(error(429, "slow down", headers={"retry-after": "1"}))
+    started = time.monotonic()
+    result = run_cli(SAMPLE)
+    assert result.exit_code == 0, result.stderr
+    assert len(fake_llm.requests) == 2 and time.monotonic() - started >= 1.0
+
+
+def test_retry_after_ms_is_preferred(fake_llm: FakeLLM) -> None:
+    fake_llm.push(error(429, "slow down", headers={"retry-after-ms": "50", "retry-after": "30"}))
+    started = time.monotonic()
+    assert run_cli(SAMPLE).exit_code == 0
+    assert time.monotonic() - started < 5
+
+
+@pytest.mark.parametrize("status", [500, 502, 503])
+def test_server_errors_are_retried(fake_llm: FakeLLM, status: int) -> None:
+    fake_llm.push(error(status, "boom"))
+    assert run_cli(SAMPLE).exit_code == 0
+    assert len(fake_llm.requests) == 2
+
+
+def test_retries_stop_after_max_attempts(fake_llm: FakeLLM, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ENRICH_MAX_ATTEMPTS", "3")
+    fake_llm.responder = lambda request: error(503, "down")
+    result = run_cli(SAMPLE)
+    assert result.exit_code == ExitStatus.ENDPOINT and "503 after retries" in result.stderr
+    assert len(fake_llm.requests) == 3  # one layer of retries, not client retries on top
+
+
+@pytest.mark.parametrize(
+    ("reply", "message"),
+    [
+        (error(401, "Incorrect API key provided: sk-test-SE***cdef", code="invalid_api_key"), "rejected the API key (401)"),
+        (error(403, "forbidden"), "refused access (403)"),
+        (error(404, "model not found"), "no such model or path (404)"),
+        (error(400, "bad things"), "rejected the request (400)"),
+        (error(429, "You exceeded your current quota", code="insufficient_quota"), "quota exhausted"),
+        (error(400, "This model's maximum context length is 8192 tokens", code="context_length_exceeded"), "too long for the model"),
+    ],
+)
+def test_errors_that_retrying_cannot_fix_are_not_retried(fake_llm: FakeLLM, reply: Reply, message: str) -> None:
+    fake_llm.push(reply)
+    result = run_cli(SAMPLE)
+    assert result.exit_code == ExitStatus.ENDPOINT
+    assert message in result.stderr and "zh-rolling.vtt" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+    assert len(fake_llm.requests) == 1
+
+
+def test_timeout_is_retried_then_succeeds(fake_llm: FakeLLM) -> None:
+    fake_llm.push(Reply(delay=2.0, body=json.dumps(completion("{}")).encode()))
+    result = run_cli(SAMPLE, "--timeout", "0.5")
+    assert result.exit_code == 0, result.stderr
+    assert len(fake_llm.requests) == 2
+
+
+def test_deadline_per_file(fake_llm: FakeLLM) -> None:
+    fake_llm.responder = lambda request: Reply(delay=1.0, body=b"{}")
+    started = time.monotonic()
+    result = run_cli(SAMPLE, "--timeout", "0.4", "--deadline", "1.5")
+    assert result.exit_code == ExitStatus.ENDPOINT
+    assert time.monotonic() - started < 6
+
+
+def test_retry_after_past_the_deadline_fails_fast(fake_llm: FakeLLM) -> None:
+    fake_llm.push(error(429, "slow", headers={"retry-after": "600"}))
+    started = time.monotonic()
+    result = run_cli(SAMPLE, "--deadline", "30")
+    assert result.exit_code == ExitStatus.ENDPOINT and "Retry-After" in result.stderr
+    assert time.monotonic() - started < 5
+
+
+def test_unreachable_endpoint(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
+    monkeypatch.setenv("ENRICH_MAX_ATTEMPTS", "2")
+    result = run_cli(SAMPLE)
+    assert result.exit_code == ExitStatus.ENDPOINT and "cannot reach 127.0.0.1" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        Reply(body=b"<html><body>Welcome to my server</body></html>", content_type="text/html"),
+        Reply(body=b'{"id": "x", "choices": [{"message": {"content": "{\\"ti'),
+        Reply(body=json.dumps(completion("{}", choices=False)).encode()),
+        Reply(body=b'{"unexpected": true}'),
+    ],
+    ids=["html", "truncated", "no-choices", "odd-shape"],
+)
+def test_odd_server_answers_become_one_clear_error(fake_llm: FakeLLM, reply: Reply) -> None:
+    fake_llm.responder = lambda request: reply
+    result = run_cli(SAMPLE)
+    assert result.exit_code == ExitStatus.ENDPOINT, result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+
+
+def test_refusal(fake_llm: FakeLLM) -> None:
+    fake_llm.push(Reply(body=json.dumps(completion(None, refusal="I can't help with that.")).encode()))
+    result = run_cli(SAMPLE)
+    assert result.exit_code == ExitStatus.ENDPOINT and "refused" in result.stderr
+
+
+def test_cut_off_answer_is_retried_with_more_room(fake_llm: FakeLLM) -> None:
+    fake_llm.push(Reply(body=json.dumps(completion('{"title": "cut', finish_reason="length")).encode()))
+    assert run_cli(SAMPLE).exit_code == 0
+    first, second = fake_llm.requests
+    assert second["max_tokens"] == 2 * first["max_tokens"]
+
+
+def test_falls_back_to_json_object_and_remembers(fake_llm: FakeLLM, isolated: Path) -> None:
+    fake_llm.reject_json_schema = True
+    assert run_cli(SAMPLE).exit_code == 0
+    formats = [(r.get("response_format") or {}).get("type") for r in fake_llm.requests]
+    assert formats == ["json_schema", "json_object"]
+    assert "JSON Schema" in fake_llm.requests[1]["messages"][0]["content"]
+    assert run_cli(SAMPLE, "--force").exit_code == 0
+    assert (fake_llm.requests[2].get("response_format") or {}).get("type") == "json_object"  # remembered
+
+
+def test_falls_back_to_plain_text(fake_llm: FakeLLM) -> None:
+    fake_llm.reject_json_schema = fake_llm.reject_json_object = True
+    fake_llm.responder = lambda request: answer("Here you go:\n```json\n" + json.dumps(valid_answer(request)) + "\n```")
+    assert run_cli(SAMPLE).exit_code == 0
+    assert "response_format" not in fake_llm.requests[-1]
+
+
+def test_forced_format_does_not_fall_back(fake_llm: FakeLLM) -> None:
+    fake_llm.reject_json_schema = True
+    result = run_cli(SAMPLE, "--response-format", "json_schema")
+    assert result.exit_code == ExitStatus.ENDPOINT and "rejected response_format json_schema" in result.stderr
+
+
+def test_max_completion_tokens_and_temperature_adjustments(fake_llm: FakeLLM) -> None:
+    fake_llm.push(
+        error(400, "Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead."),
+        error(400, "Unsupported value: 'temperature' does not support 0.2 with this model."),
+    )
+    assert run_cli(SAMPLE).exit_code == 0
+    last = fake_llm.requests[-1]
+    assert "max_completion_tokens" in last and "max_tokens" not in last and "temperature" not in last
+
+
+def test_no_endpoint_configured_says_how(monkeypatch: pytest.MonkeyPatch) -> None:
+    import enrich.pipeline
+
+    monkeypatch.setattr(enrich.pipeline, "offline_available", lambda: False)
+    result = run_cli(SAMPLE)
+    assert result.exit_code == ExitStatus.CONFIG
+    assert "OPENAI_API_KEY" in result.stderr and "localhost:11434/v1" in result.stderr
