@@ -68,11 +68,15 @@ def main() -> int:
         print("  failed:", line)
     if outside:
         q = statistics.quantiles(outside, n=20)
-        print(f"time outside the model call per file: median {statistics.median(outside) * 1000:.1f} ms, "
-              f"p95 {q[18] * 1000:.1f} ms, max {max(outside) * 1000:.1f} ms  (target: median < 50 ms)")
-        print(f"prompt tokens sent per transcript token: median transcript ({ratios[len(ratios) // 2][0]} tokens) "
-              f"{median_ratio:.3f}; over all files min {min(r for _, r in ratios):.3f}, max {max(r for _, r in ratios):.3f}"
-              "  (target: <= 1.15)")
+        print(
+            f"time outside the model call per file: median {statistics.median(outside) * 1000:.1f} ms, "
+            f"p95 {q[18] * 1000:.1f} ms, max {max(outside) * 1000:.1f} ms  (target: median < 50 ms)"
+        )
+        print(
+            f"prompt tokens sent per transcript token: median transcript ({ratios[len(ratios) // 2][0]} tokens) "
+            f"{median_ratio:.3f}; over all files min {min(r for _, r in ratios):.3f}, max {max(r for _, r in ratios):.3f}"
+            "  (target: <= 1.15)"
+        )
     return 1 if failures else 0
 
 

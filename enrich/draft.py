@@ -13,7 +13,7 @@ import json
 import re
 import time
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -280,9 +280,7 @@ class Drafter:
 
     def _system(self, template: str) -> str:
         fields = self.profile.fields
-        notes = "".join(
-            f"- {f.name}: {f.description}\n" for f in self.profile.model_fields() if f.description and not f.grounded
-        )
+        notes = "".join(f"- {f.name}: {f.description}\n" for f in self.profile.model_fields() if f.description and not f.grounded)
         tags = fields.get("tags")
         return self.prompts.render(
             template,
@@ -345,7 +343,14 @@ class Drafter:
         return notes
 
     def _validated(
-        self, answer: Answer, prepared: Prepared, system: str, schema: dict[str, Any], deadline: Deadline, usage: Any, prov: Provenance
+        self,
+        answer: Answer,
+        prepared: Prepared,
+        system: str,
+        schema: dict[str, Any],
+        deadline: Deadline,
+        usage: Any,
+        prov: Provenance,
     ) -> dict[str, Any]:
         """The answer as field values, re-asking at most MAX_REPAIRS times with only the answer and the problems."""
         for attempt in range(MAX_REPAIRS + 1):

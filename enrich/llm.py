@@ -10,6 +10,7 @@ makes one 429 slow every worker, not just the one that got it. Knows nothing abo
 
 from __future__ import annotations
 
+import contextlib
 import json
 import random
 import re
@@ -111,13 +112,11 @@ class Capabilities:
         if self.path is not None:
             from enrich.fsutil import atomic_write
 
-            try:
+            with contextlib.suppress(OSError):  # remembering is an optimisation; never fail a draft over it
                 atomic_write(self.path, snapshot + "\n")
-            except OSError:
-                pass  # remembering is an optimisation; never fail a draft over it
 
 
-def _status(exc: BaseException) -> int | None:
+def _status(exc: BaseException | None) -> int | None:
     return getattr(exc, "status_code", None)
 
 
@@ -130,7 +129,7 @@ def _error_code(exc: BaseException) -> str:
     return str(getattr(exc, "code", "") or "")
 
 
-def _retry_after(exc: BaseException) -> float | None:
+def _retry_after(exc: BaseException | None) -> float | None:
     response = getattr(exc, "response", None)
     headers = getattr(response, "headers", None)
     if headers is None:
@@ -204,7 +203,9 @@ class LLMClient:
         raise last_error or EndpointError("no response format worked")
 
     # -- one request ---------------------------------------------------------------------------
-    def _complete(self, messages: list[dict[str, str]], schema: dict[str, Any], name: str, fmt: str, deadline: Deadline) -> Answer:
+    def _complete(
+        self, messages: list[dict[str, str]], schema: dict[str, Any], name: str, fmt: str, deadline: Deadline
+    ) -> Answer:
         messages = _with_schema_text(messages, schema) if fmt != "json_schema" else messages
         params: dict[str, Any] = {"model": self.model, "messages": messages}
         if fmt == "json_schema":
@@ -256,13 +257,17 @@ class LLMClient:
 
         def wait(state: RetryCallState) -> float:
             exc = state.outcome.exception() if state.outcome else None
-            hinted = _retry_after(exc) if exc else None
-            delay = hinted if hinted is not None else min(20.0, 0.5 * 2 ** (state.attempt_number - 1)) * (0.75 + random.random() / 4)
-            if _status(exc) == 429 if exc else False:
-                self.gate.hold(delay)
+            hinted = _retry_after(exc)
+            backoff = min(20.0, 0.5 * 2 ** (state.attempt_number - 1)) * (0.75 + random.random() / 4)
+            delay = hinted if hinted is not None else backoff
+            rate_limited = _status(exc) == 429
+            if rate_limited:
+                self.gate.hold(delay)  # every worker sharing the gate slows down, not just this one
             if delay > deadline.remaining():
-                if hinted is not None and _status(exc) == 429:
-                    raise RateLimitedError(f"rate limited: Retry-After {delay:.0f}s is past this file's deadline", retry_after=delay)
+                if rate_limited and hinted is not None:
+                    raise RateLimitedError(
+                        f"rate limited: Retry-After {delay:.0f}s is past this file's deadline", retry_after=delay
+                    )
                 raise _describe(exc, self.settings.endpoint_host) if exc else EndpointError("deadline passed")
             return delay
 

@@ -104,7 +104,9 @@ def _describe_text(profile: Profile) -> str:
         if spec.default is not None:
             rules.append(f"default {spec.default!r}")
         origins = sorted({v for k, v in profile.origins.items() if k.startswith(f"fields.{name}.")})
-        lines.append(f"  {name}: {spec.type}, by {spec.by}" + (f"; {'; '.join(rules)}" if rules else "") + f"  ({', '.join(origins)})")
+        lines.append(
+            f"  {name}: {spec.type}, by {spec.by}" + (f"; {'; '.join(rules)}" if rules else "") + f"  ({', '.join(origins)})"
+        )
     lines.append("severity: " + ", ".join(f"{k}={v}" for k, v in sorted(profile.severity.items())))
     if profile.approval:
         lines.append(f"on approval: {profile.approval}")

@@ -226,7 +226,9 @@ def read_metadata(path: Path) -> Metadata:
             raise InputError(f"sidecar {sidecar.name} is not a JSON object", path=str(path))
         origin = f"sidecar {sidecar.name}"
         url = info.get("webpage_url") or (
-            f"https://www.youtube.com/watch?v={info['id']}" if info.get("extractor", "").startswith("youtube") and info.get("id") else None
+            f"https://www.youtube.com/watch?v={info['id']}"
+            if info.get("extractor", "").startswith("youtube") and info.get("id")
+            else None
         )
         if url:
             meta.values["source"], meta.origins["source"] = str(url), origin

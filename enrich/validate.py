@@ -114,7 +114,7 @@ def validate_value(spec: FieldSpec, value: Any, profile: Profile) -> list[Proble
             add("duplicate-item", f"{item!r} repeats item {seen[folded] + 1}", i)
         else:
             seen[folded] = i
-        _check_string(spec, item, lambda r, m, _i=i: add(r, m, _i))  # type: ignore[misc]
+        _check_string(spec, item, lambda r, m, _i=i: add(r, m, _i))
     return out
 
 

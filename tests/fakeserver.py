@@ -27,8 +27,15 @@ class Reply:
     content_type: str = "application/json"
 
 
-def completion(content: str | None, *, finish_reason: str = "stop", refusal: str | None = None,
-               prompt_tokens: int = 100, completion_tokens: int = 50, choices: bool = True) -> dict[str, Any]:
+def completion(
+    content: str | None,
+    *,
+    finish_reason: str = "stop",
+    refusal: str | None = None,
+    prompt_tokens: int = 100,
+    completion_tokens: int = 50,
+    choices: bool = True,
+) -> dict[str, Any]:
     message: dict[str, Any] = {"role": "assistant", "content": content}
     if refusal is not None:
         message["refusal"] = refusal
@@ -38,8 +45,11 @@ def completion(content: str | None, *, finish_reason: str = "stop", refusal: str
         "created": int(time.time()),
         "model": "fake-model",
         "choices": [{"index": 0, "message": message, "finish_reason": finish_reason}] if choices else [],
-        "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
-                  "total_tokens": prompt_tokens + completion_tokens},
+        "usage": {
+            "prompt_tokens": prompt_tokens,
+            "completion_tokens": completion_tokens,
+            "total_tokens": prompt_tokens + completion_tokens,
+        },
     }
 
 
@@ -49,8 +59,15 @@ def answer(obj: Any, **kwargs: Any) -> Reply:
     return Reply(body=json.dumps(completion(content, **kwargs)).encode())
 
 
-def error(status: int, message: str = "error", *, code: str | None = None, type_: str = "error",
-          headers: dict[str, str] | None = None, param: str | None = None) -> Reply:
+def error(
+    status: int,
+    message: str = "error",
+    *,
+    code: str | None = None,
+    type_: str = "error",
+    headers: dict[str, str] | None = None,
+    param: str | None = None,
+) -> Reply:
     body = {"error": {"message": message, "type": type_, "code": code, "param": param}}
     return Reply(status=status, body=json.dumps(body).encode(), headers=headers or {})
 
@@ -121,7 +138,7 @@ class FakeLLM:
             def log_message(self, *args: Any) -> None:
                 pass
 
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 length = int(self.headers.get("content-length", 0))
                 raw = self.rfile.read(length)
                 try:

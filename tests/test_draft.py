@@ -27,7 +27,9 @@ def provenance(path: Path):
     return prov
 
 
-@pytest.mark.parametrize("name", ["zh-trade-article.txt", "en-podcast.srt", "zh-rolling.vtt", "xK3mP9qL2wA.txt", "en-notes.md", "utf16-hello.txt"])
+@pytest.mark.parametrize(
+    "name", ["zh-trade-article.txt", "en-podcast.srt", "zh-rolling.vtt", "xK3mP9qL2wA.txt", "en-notes.md", "utf16-hello.txt"]
+)
 def test_every_input_format_drafts(fake_llm: FakeLLM, isolated: Path, name: str) -> None:
     result = run_cli(str(FIXTURES / name))
     assert result.exit_code == 0, result.stderr

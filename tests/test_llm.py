@@ -57,7 +57,10 @@ def test_retries_stop_after_max_attempts(fake_llm: FakeLLM, monkeypatch: pytest.
         (error(404, "model not found"), "no such model or path (404)"),
         (error(400, "bad things"), "rejected the request (400)"),
         (error(429, "You exceeded your current quota", code="insufficient_quota"), "quota exhausted"),
-        (error(400, "This model's maximum context length is 8192 tokens", code="context_length_exceeded"), "too long for the model"),
+        (
+            error(400, "This model's maximum context length is 8192 tokens", code="context_length_exceeded"),
+            "too long for the model",
+        ),
     ],
 )
 def test_errors_that_retrying_cannot_fix_are_not_retried(fake_llm: FakeLLM, reply: Reply, message: str) -> None:

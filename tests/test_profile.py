@@ -51,7 +51,7 @@ def test_bad_profile_settings_are_config_errors(isolated: Path) -> None:
 
 
 def test_profile_command_shows_origins(isolated: Path) -> None:
-    (isolated / "enrich.toml").write_text('[profile.fields.title]\nmax_length = 60\n', encoding="utf-8")
+    (isolated / "enrich.toml").write_text("[profile.fields.title]\nmax_length = 60\n", encoding="utf-8")
     result = run_cli("profile")
     assert result.exit_code == 0
     line = next(x for x in result.output.splitlines() if x.strip().startswith("title:"))

@@ -75,7 +75,10 @@ def test_vtt_rolling_captions_are_not_repeated() -> None:
 
 
 def test_vtt_cue_identifiers_and_inline_timestamps() -> None:
-    vtt = "WEBVTT\n\nintro\n00:00:01.000 --> 00:00:02.000\n<00:00:01.500><c>Hello</c> there\n\n2\n00:00:02.000 --> 00:00:03.000\nworld\n"
+    vtt = (
+        "WEBVTT\n\nintro\n00:00:01.000 --> 00:00:02.000\n<00:00:01.500><c>Hello</c> there\n\n"
+        "2\n00:00:02.000 --> 00:00:03.000\nworld\n"
+    )
     assert captions_to_text(vtt, "vtt").strip() == "Hello there world"
 
 
@@ -116,7 +119,9 @@ def test_broken_sidecar_is_a_clear_error(tmp_path: Path) -> None:
         read_source(tmp_path / "a.txt")
 
 
-@pytest.mark.parametrize(("stem", "is_id"), [("-I5W5QVAT8E", True), ("0NR33xdd8m4", True), ("interviewed", False), ("Transcripts", False)])
+@pytest.mark.parametrize(
+    ("stem", "is_id"), [("-I5W5QVAT8E", True), ("0NR33xdd8m4", True), ("interviewed", False), ("Transcripts", False)]
+)
 def test_video_id_file_names(tmp_path: Path, stem: str, is_id: bool) -> None:
     path = tmp_path / f"{stem}.txt"
     path.write_text("text")

@@ -7,7 +7,29 @@ import yaml
 from enrich.profile import load_profile
 from enrich.yamlio import dump_front_matter, render_document
 
-RISKY = ["yes", "no", "on", "off", "null", "~", "@handle", "*star", "a: b", "---", "2024-01-05", "2021-13-45", "012", "10:00", "#tag", "- x", "'quoted'", '"dq"', "🚀 emoji", "卡尼与习近平", "x" * 300]
+RISKY = [
+    "yes",
+    "no",
+    "on",
+    "off",
+    "null",
+    "~",
+    "@handle",
+    "*star",
+    "a: b",
+    "---",
+    "2024-01-05",
+    "2021-13-45",
+    "012",
+    "10:00",
+    "#tag",
+    "- x",
+    "'quoted'",
+    '"dq"',
+    "🚀 emoji",
+    "卡尼与习近平",
+    "x" * 300,
+]
 
 
 def test_risky_values_round_trip() -> None:
@@ -20,7 +42,14 @@ def test_risky_values_round_trip() -> None:
 def test_site_style() -> None:
     profile = load_profile()
     text = dump_front_matter(
-        {"title": "卡尼与习近平会晤 🚀", "tags": ["a-b", "c-d"], "date": "2025-11-01", "people": [], "guest": "", "area": "geopolitics"},
+        {
+            "title": "卡尼与习近平会晤 🚀",
+            "tags": ["a-b", "c-d"],
+            "date": "2025-11-01",
+            "people": [],
+            "guest": "",
+            "area": "geopolitics",
+        },
         profile,
     )
     assert text.splitlines() == [

@@ -21,8 +21,12 @@ def _settings_flags(**flags: object) -> dict[str, object]:
 @click.option("--api-version", help="Azure OpenAI API version (makes --base-url an Azure endpoint).")
 @click.option("--offline", is_flag=True, help="Draft without any model.")
 @click.option("--force", is_flag=True, help="Overwrite an existing draft.")
-@click.option("--profile", "profile_file", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Profile TOML to use.")
-@click.option("--response-format", type=click.Choice(["auto", "json_schema", "json_object", "text"]), help="Structured output mode.")
+@click.option(
+    "--profile", "profile_file", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Profile TOML to use."
+)
+@click.option(
+    "--response-format", type=click.Choice(["auto", "json_schema", "json_object", "text"]), help="Structured output mode."
+)
 @click.option("--timeout", type=float, help="Seconds per request.")
 @click.option("--deadline", type=float, help="Seconds per file, all retries included.")
 @click.option("--max-input-tokens", type=int, help="Input budget; longer transcripts are drafted in chunks.")
@@ -86,7 +90,9 @@ def draft_command(
 
 
 @click.command("profile")
-@click.option("--profile", "profile_file", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Profile TOML to use.")
+@click.option(
+    "--profile", "profile_file", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Profile TOML to use."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
 @guarded
 def profile_command(profile_file: Path | None, as_json: bool) -> int:
