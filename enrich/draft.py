@@ -31,6 +31,9 @@ if TYPE_CHECKING:
 
 MAX_REPAIRS = 2
 SHORTLIST_SIZE = 40
+# A server that reports far fewer prompt tokens than we sent has silently cut the prompt (Ollama does).
+TRUNCATION_MIN_TOKENS = 2000
+TRUNCATION_RATIO = 0.6
 
 
 @dataclass
@@ -139,6 +142,7 @@ class Drafter:
         self.vocab = vocab
         self.offline = offline
         self._client = client
+        self._overheads: dict[tuple[str, ...], int] = {}
         if not offline and client is None and not settings.has_endpoint:
             from enrich.config import NO_ENDPOINT_HELP
 
@@ -186,9 +190,7 @@ class Drafter:
 
         if self.offline or not prepared.ask:
             return 0, 0
-        system = self._system("draft-system")
-        overhead = count_tokens(system) + count_tokens(json.dumps(answer_schema(prepared.ask), ensure_ascii=False))
-        overhead += count_tokens(self._context(prepared)) + 20
+        overhead = self._fixed_overhead(prepared.ask) + count_tokens(self._context(prepared)) + 20
         chunks = plan_chunks(neutralise(prepared.cleaned.text), self.input_budget(overhead))
         completion = 350 * len(chunks) + (350 if len(chunks) > 1 else 0)
         prompt = sum(c.tokens for c in chunks) + overhead * (len(chunks) + (1 if len(chunks) > 1 else 0))
@@ -230,9 +232,7 @@ class Drafter:
                 from enrich.llm import Deadline as _Deadline
 
                 deadline = deadline or _Deadline(float(self.settings.deadline))
-                t0 = time.perf_counter()
-                drafted = self._draft_with_model(prepared, prov, deadline)
-                model_seconds = time.perf_counter() - t0
+                drafted, model_seconds = self._draft_with_model(prepared, prov, deadline)
         values = self._assemble(prepared, drafted, prov)
         if self.vocab is not None:
             from enrich.vocab import apply_vocabulary
@@ -242,6 +242,8 @@ class Drafter:
             prov.flags.extend(vflags)
         for problem in validate_front_matter(values, self.profile):
             prov.flags.append(Flag("warning", problem.key, problem.message + f" ({problem.rule})"))
+        unique = {(f.kind, f.field, f.message): f for f in prov.flags}
+        prov.flags = list(unique.values())
         total = time.perf_counter() - started
         return Draft(source.path, values, prepared.cleaned.text, prov, model_seconds=model_seconds, total_seconds=total)
 
@@ -278,6 +280,16 @@ class Drafter:
             lines.append(extra)
         return "\n".join(lines)
 
+    def _fixed_overhead(self, ask: list[FieldSpec]) -> int:
+        """Tokens of the instructions and schema, the same for every file that asks the same fields."""
+        from enrich.tokens import count_tokens
+
+        key = tuple(f.name for f in ask)
+        if key not in self._overheads:
+            schema = json.dumps(answer_schema(ask), ensure_ascii=False)
+            self._overheads[key] = count_tokens(self._system("draft-system")) + count_tokens(schema)
+        return self._overheads[key]
+
     def _system(self, template: str) -> str:
         fields = self.profile.fields
         notes = "".join(f"- {f.name}: {f.description}\n" for f in self.profile.model_fields() if f.description and not f.grounded)
@@ -299,7 +311,8 @@ class Drafter:
         window = int(self.settings.max_input_tokens or context_window(self.settings.model))
         return max(500, window - int(self.settings.max_output_tokens) - overhead - 200)
 
-    def _draft_with_model(self, prepared: Prepared, prov: Provenance, deadline: Deadline) -> dict[str, Any]:
+    def _draft_with_model(self, prepared: Prepared, prov: Provenance, deadline: Deadline) -> tuple[dict[str, Any], float]:
+        """The drafted values, and the seconds spent waiting on the endpoint."""
         from enrich.llm import Usage
         from enrich.tokens import count_tokens, plan_chunks
 
@@ -307,7 +320,7 @@ class Drafter:
         schema = answer_schema(prepared.ask)
         system = self._system("draft-system")
         context = self._context(prepared)
-        overhead = count_tokens(system) + count_tokens(json.dumps(schema, ensure_ascii=False)) + count_tokens(context)
+        overhead = self._fixed_overhead(prepared.ask) + count_tokens(context)
         chunks = plan_chunks(neutralise(prepared.cleaned.text), self.input_budget(overhead))
         prov.chunks = len(chunks)
         if len(chunks) == 1:
@@ -321,12 +334,22 @@ class Drafter:
         messages = [{"role": "system", "content": system}, {"role": "user", "content": user}]
         answer = self.client.complete_json(messages, schema, "front_matter", deadline)
         usage.add(answer.usage)
+        sent = overhead + (chunks[0].tokens if len(chunks) == 1 else count_tokens(user))
+        if answer.usage.prompt_tokens and sent > TRUNCATION_MIN_TOKENS and answer.usage.prompt_tokens < sent * TRUNCATION_RATIO:
+            prov.flags.append(
+                Flag(
+                    "truncated",
+                    "*",
+                    f"the server counted {answer.usage.prompt_tokens} prompt tokens of about {sent} sent: it may have cut "
+                    "the transcript (Ollama's num_ctx?); set max_input_tokens to the server's context size",
+                )
+            )
         values = self._validated(answer, prepared, system, schema, deadline, usage, prov)
         prov.model = self.settings.model
         prov.endpoint = self.settings.endpoint_host
         prov.response_format = answer.response_format
         prov.tokens_in, prov.tokens_out, prov.calls = usage.prompt_tokens, usage.completion_tokens, usage.calls
-        return self._ground(values, prepared, prov)
+        return self._ground(values, prepared, prov), usage.seconds
 
     def _take_notes(self, prepared: Prepared, chunks: list[Any], deadline: Deadline, usage: Any) -> list[Any]:
         schema = notes_schema(prepared.ask)

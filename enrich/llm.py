@@ -35,11 +35,13 @@ class Usage:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     calls: int = 0
+    seconds: float = 0.0  # time spent waiting on the endpoint, retries and back-off included
 
     def add(self, other: Usage) -> None:
         self.prompt_tokens += other.prompt_tokens
         self.completion_tokens += other.completion_tokens
         self.calls += other.calls
+        self.seconds += other.seconds
 
 
 @dataclass
@@ -277,6 +279,7 @@ class LLMClient:
             retry=retry_if_exception(is_transient),
             reraise=True,
         )
+        started = time.monotonic()
         try:
             for attempt in retrying:
                 with attempt:
@@ -304,7 +307,7 @@ class LLMClient:
                 f"unexpected response from {self.settings.endpoint_host} (not a chat completion); "
                 "is the base URL right? It usually ends in /v1"
             )
-        usage = Usage(calls=1)
+        usage = Usage(calls=1, seconds=time.monotonic() - started)
         if getattr(completion, "usage", None) is not None:
             usage.prompt_tokens = int(completion.usage.prompt_tokens or 0)
             usage.completion_tokens = int(completion.usage.completion_tokens or 0)

@@ -242,3 +242,11 @@ def test_provenance_is_a_yaml_comment_the_build_ignores(fake_llm: FakeLLM, isola
     assert prov.model == "gpt-4.1-mini" and prov.endpoint == "127.0.0.1" and prov.tokens_in == 100
     assert prov.input_sha256 and prov.prompt_version
     assert "# enrich-provenance: " in text and json.loads(text.split("# enrich-provenance: ")[1].split("\n")[0])
+
+
+def test_server_that_silently_cuts_the_prompt_is_noticed(fake_llm: FakeLLM, isolated: Path) -> None:
+    (isolated / "long.txt").write_text("The factory robots need better fixtures and data. " * 600, encoding="utf-8")
+    fake_llm.push(lambda request: answer(valid_answer(request), prompt_tokens=2048))
+    assert run_cli("long.txt").exit_code == 0
+    flags = [f for f in provenance(isolated / "drafts" / "long.md").flags if f.kind == "truncated"]
+    assert flags and "2048" in flags[0].message
