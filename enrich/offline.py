@@ -11,6 +11,7 @@ Every field carries an "offline" flag: a reviewer must check all of it.
 from __future__ import annotations
 
 import functools
+import itertools
 import logging
 import math
 import os
@@ -24,6 +25,7 @@ from enrich.profile import Profile
 from enrich.provenance import Flag
 from enrich.vocab import (
     ENTITY_KINDS,
+    SEED_WORDS,
     Vocabulary,
     _sample,
     has_cjk,
@@ -34,34 +36,142 @@ from enrich.vocab import (
 
 MAX_ANALYSED_CHARS = 200_000
 MAX_NAMES = 10
-MAX_UNRESOLVED = 3
+MAX_UNRESOLVED = 2  # measured: most unresolved candidates are wrong, so only strong ones are kept
+UNRESOLVED_MIN = 5
+# Places the site's posts sometimes list as organisations; in running text they are just places.
+_PLACES = frozenset(
+    name_key(p)
+    for p in re.findall(
+        r"[^,]+",
+        "US,U.S.,USA,United States,America,China,Russia,Ukraine,Iran,Israel,Japan,Canada,India,Qatar,"
+        "Taiwan,Europe,UK,Britain,Germany,France,Korea,South Korea,North Korea,Mexico,Brazil,Australia",
+    )
+)
 TARGET_TAGS = 5
 
 _CJK_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
 _SPAN = re.compile(r"\b[A-Z][\w&'’.+-]*(?:[ \t]+(?:of|the|de|and|&|van|von|al|bin)?[ \t]*[A-Z][\w&'’.+-]*)*")
 _STOP_CAPS = {
-    "I", "The", "A", "An", "And", "But", "So", "Or", "If", "In", "On", "At", "To", "Of", "For", "It", "This", "That",
-    "We", "You", "He", "She", "They", "My", "Our", "Your", "Yes", "No", "Okay", "OK", "Oh", "Well", "Now", "Then",
-    "What", "When", "Where", "Why", "How", "Who", "There", "Here", "Is", "Are", "Was", "Were", "Do", "Does", "Did",
-    "Thank", "Thanks", "Hi", "Hello", "Let", "Let's", "I'm", "I've", "It's", "Because", "Also", "Just", "Right",
-    "As", "With", "From", "By", "Like", "Not", "Mr", "Ms", "Mrs", "Dr", "Monday", "Tuesday", "Wednesday",
-    "Thursday", "Friday", "Saturday", "Sunday", "January", "February", "March", "April", "May", "June", "July",
-    "August", "September", "October", "November", "December", "Music", "Applause", "Laughter", "English",
+    "I",
+    "The",
+    "A",
+    "An",
+    "And",
+    "But",
+    "So",
+    "Or",
+    "If",
+    "In",
+    "On",
+    "At",
+    "To",
+    "Of",
+    "For",
+    "It",
+    "This",
+    "That",
+    "We",
+    "You",
+    "He",
+    "She",
+    "They",
+    "My",
+    "Our",
+    "Your",
+    "Yes",
+    "No",
+    "Okay",
+    "OK",
+    "Oh",
+    "Well",
+    "Now",
+    "Then",
+    "What",
+    "When",
+    "Where",
+    "Why",
+    "How",
+    "Who",
+    "There",
+    "Here",
+    "Is",
+    "Are",
+    "Was",
+    "Were",
+    "Do",
+    "Does",
+    "Did",
+    "Thank",
+    "Thanks",
+    "Hi",
+    "Hello",
+    "Let",
+    "Let's",
+    "I'm",
+    "I've",
+    "It's",
+    "Because",
+    "Also",
+    "Just",
+    "Right",
+    "As",
+    "With",
+    "From",
+    "By",
+    "Like",
+    "Not",
+    "Mr",
+    "Ms",
+    "Mrs",
+    "Dr",
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+    "Music",
+    "Applause",
+    "Laughter",
+    "English",
 }
 _EN_STOP = set(
-    """a about above after again against all also am an and any are as at be because been before being below
+    re.findall(
+        r"\S+",
+        """a about above after again against all also am an and any are as at be because been before being below
     between both but by can could did do does doing down during each few for from further had has have having he
     her here hers him his how i if in into is it its itself just let like me more most my no nor not now of off on
     once only or other our out over own really right same she should so some such than that the their them then
     there these they this those through to too under until up very was we well were what when where which while who
     whom why will with would you your yeah okay gonna going get got know think thing things people lot kind sort
-    actually mean say said way want one two time go see make look much many even back still need us really""".split()
+    actually mean say said way want one two time go see make look much many even back still need us really""",
+    )
 )
-_ZH_STOP = set("我们 你们 他们 这个 那个 就是 然后 一个 没有 什么 因为 所以 但是 如果 这样 那么 现在 可以 自己 已经 还是 "
-               "这些 那些 大家 今天 时候 觉得 知道 东西 其实 问题 事情 一些 非常 或者 而且 怎么 这种 那种 也是 不是 "
-               "视频 频道 订阅 点赞 观众 朋友 节目".split())
+_ZH_STOP = set(
+    re.findall(
+        r"\S+",
+        "我们 你们 他们 这个 那个 就是 然后 一个 没有 什么 因为 所以 但是 如果 这样 那么 现在 可以 自己 "
+        "已经 还是 这些 那些 大家 今天 时候 觉得 知道 东西 其实 问题 事情 一些 非常 或者 而且 怎么 这种 "
+        "那种 也是 不是 视频 频道 订阅 点赞 观众 朋友 节目",
+    )
+)
 _SPEAKER_PATTERNS = (
-    re.compile(r"(?:欢迎(?:大家)?(?:收看|来到|收听)|感谢(?:您|大家)?收看(?:本期)?(?:的)?)([\u3400-\u9fffA-Za-z0-9·]{2,12}?)(?:[，,。！!\s]|我是|$)"),
+    re.compile(
+        r"(?:欢迎(?:大家)?(?:收看|来到|收听)|感谢(?:您|大家)?收看(?:本期)?(?:的)?)([\u3400-\u9fffA-Za-z0-9·]{2,12}?)(?:[，,。！!\s]|我是|$)"
+    ),
     re.compile(r"\b[Ww]elcome (?:back )?to (?:the )?([A-Z][\w'’]*(?: [A-Z][\w'’]*){0,4})"),
 )
 
@@ -170,9 +280,7 @@ def _trim(text: str, limit: int) -> str:
 def _en_keywords(text: str, top: int = 40) -> list[tuple[str, float]]:
     words = [w.lower() for w in re.findall(r"[A-Za-z][A-Za-z'-]{2,}", text)]
     counts = Counter(w for w in words if w not in _EN_STOP and "'" not in w)
-    bigrams = Counter(
-        f"{a} {b}" for a, b in zip(words, words[1:], strict=False) if a not in _EN_STOP and b not in _EN_STOP
-    )
+    bigrams = Counter(f"{a} {b}" for a, b in itertools.pairwise(words) if a not in _EN_STOP and b not in _EN_STOP)
     total = max(1, len(words))
     scored = {w: n / total * (1.0 + math.log(len(w))) for w, n in counts.items() if n >= 2}
     scored.update({g: 1.5 * n / total * 3 for g, n in bigrams.items() if n >= 3})
@@ -210,6 +318,12 @@ def _is_common_word(word: str, tags: dict[str, str]) -> bool:
     return tag in _COMMON_TAGS or (tag == "n" and len(word) <= 2)
 
 
+def _is_concept(vocab: Vocabulary, canonical: str, count: int) -> bool:
+    """AI, LLM, GPU: names the site also uses as tags at least as often are concepts, not entities."""
+    tag = vocab.canonical_tag(slugify(canonical)) if not has_cjk(canonical) else None
+    return tag is not None and vocab.tag_count(tag) >= count
+
+
 def _word_tags() -> dict[str, str]:
     posseg, _ = _jieba()
     return dict(posseg.word_tag_tab)
@@ -229,6 +343,8 @@ class _Gazetteer:
                         continue
                     if has_cjk(key) and _is_common_word(key, common):
                         continue  # 调整, 美国, 苹果: a gloss made them aliases, but in running text they are words
+                    if key in _PLACES or name_key(canonical) in _PLACES or _is_concept(vocab, canonical, ent.count):
+                        continue
                     old = self.index.get(key)
                     if old is None or ent.count > old[2]:
                         resolved = vocab.canonical_name(kind, canonical) or canonical
@@ -274,13 +390,14 @@ def _gazetteer(vocab: Vocabulary, chinese: bool) -> _Gazetteer:
 def _latin_spans(text: str) -> Counter[str]:
     spans: Counter[str] = Counter()
     for match in _SPAN.finditer(text):
-        words = match.group(0).split()
-        while words and words[0] in _STOP_CAPS:
-            words = words[1:]
-        while words and words[-1] in _STOP_CAPS:
-            words = words[:-1]
-        if words:
-            spans[" ".join(words).rstrip(".'’")] += 1
+        for piece in re.split(r"[.!?]\s+", match.group(0)):
+            words = piece.split()
+            while words and words[0] in _STOP_CAPS:
+                words = words[1:]
+            while words and words[-1] in _STOP_CAPS:
+                words = words[:-1]
+            if words:
+                spans[" ".join(words).rstrip(".'’")] += 1
     # bare acronyms and camel-case names (NVIDIA, OpenAI, iPhone) inside Chinese text too
     for word in re.findall(r"(?<![A-Za-z])(?:[A-Z]{2,}[A-Za-z0-9]*|[a-z]+[A-Z][A-Za-z0-9]*)(?![A-Za-z])", text):
         spans[word] += 0  # make it known; counted below by the span pass or not at all
@@ -319,20 +436,22 @@ def draft_offline(text: str, *, profile: Profile, vocab: Vocabulary | None, titl
     unresolved: dict[str, Counter[str]] = {"people": Counter(), "companies_orgs": Counter()}
     lowered_words = set(re.findall(r"\b[a-z]+\b", work)) if not chinese else set()
     for span, n in _latin_spans(work).items():
-        if n == 0 or span in _STOP_CAPS or (" " not in span and span.lower() in lowered_words and not span.isupper()):
+        common = " " not in span and span.lower() in lowered_words and not span.isupper()  # "Winter", "Right"
+        if n == 0 or span in _STOP_CAPS or not span[:1].isupper() or common:
             continue
         hit = gazetteer.lookup(span) if gazetteer else None
         if hit is None and gazetteer is not None and " " in span:  # "President Donald Trump" -> "Donald Trump"
-            words = span.split()
-            for size in range(len(words) - 1, 0, -1):
-                for i in range(len(words) - size + 1):
-                    sub = " ".join(words[i : i + size])
+            parts = span.split()
+            for size in range(len(parts) - 1, 0, -1):
+                for i in range(len(parts) - size + 1):
+                    sub = " ".join(parts[i : i + size])
                     if len(sub) > 2 and (hit := gazetteer.lookup(sub)):
                         found[hit][sub] += n
                         break
                 if hit:
                     break
-            continue
+            if hit:
+                continue
         if hit is not None:
             found[hit][span] += n
         elif not chinese and 2 <= len(span.split()) <= 3 and all(w[:1].isupper() for w in span.split()):
@@ -348,13 +467,15 @@ def draft_offline(text: str, *, profile: Profile, vocab: Vocabulary | None, titl
     for kind in ENTITY_KINDS:
         if kind not in wanted:
             continue
-        ranked = sorted(((canon, words) for (k, canon), words in found.items() if k == kind),
-                        key=lambda cw: -sum(cw[1].values()))
+        ranked = sorted(((canon, words) for (k, canon), words in found.items() if k == kind), key=lambda cw: -sum(cw[1].values()))
         chosen = [(c, w) for c, w in ranked if sum(w.values()) >= min_count][:MAX_NAMES]
         names = [c for c, _ in chosen]
         mentions[kind] = {c: sorted(w, key=lambda x: -w[x]) for c, w in chosen}
-        extra = [(w, n) for w, n in unresolved.get(kind, Counter()).most_common()
-                 if n >= max(3, min_count + 1) and w.casefold() not in {x.casefold() for x in names}][:MAX_UNRESOLVED]
+        floor = max(UNRESOLVED_MIN if len(work) > 8000 else 2, min_count + 1)
+        taken = {x.casefold() for x in names}
+        extra = [(w, n) for w, n in unresolved.get(kind, Counter()).most_common() if n >= floor and w.casefold() not in taken][
+            :MAX_UNRESOLVED
+        ]
         for word, _ in extra:
             names.append(word)
             mentions[kind][word] = [word]
@@ -372,26 +493,27 @@ def draft_offline(text: str, *, profile: Profile, vocab: Vocabulary | None, titl
         if name not in wanted or spec is None:
             continue
         if vocab is not None:
-            area, category = vocab.guess_area_category(values.get("tags", []), profile.fields["area"].enum
-                                                       if "area" in profile.fields else None,
-                                                       profile.fields["category"].enum
-                                                       if "category" in profile.fields else None)
+            area, category = vocab.guess_area_category(
+                values.get("tags", []),
+                profile.fields["area"].enum if "area" in profile.fields else None,
+                profile.fields["category"].enum if "category" in profile.fields else None,
+            )
             values[name] = area if name == "area" else category
         else:
-            values[name] = ("general" if spec.enum and "general" in spec.enum else (spec.enum[0] if spec.enum else ""))
+            values[name] = "general" if spec.enum and "general" in spec.enum else (spec.enum[0] if spec.enum else "")
 
     # ---- summary and title
     sentences = _sentences(work, chinese)
     ranked_sentences = _rank_sentences(sentences, keywords, chinese)
     if "summary" in wanted:
         spec = profile.fields["summary"]
-        values["summary"] = _summary(sentences, ranked_sentences, spec.max_length or 400, spec.min_length or 0, chinese,
-                                     work)
+        values["summary"] = _summary(sentences, ranked_sentences, spec.max_length or 400, spec.min_length or 0, chinese, work)
     if "title" in wanted:
         spec = profile.fields["title"]
         best = [sentences[i] for _, i in ranked_sentences[:3]] + sentences[:3]
-        values["title"] = _title(title_hint, raw, best, spec.max_length or 80, spec.min_length or 0,
-                                 chinese and _wants_simplified(profile))
+        values["title"] = _title(
+            title_hint, raw, best, spec.max_length or 80, spec.min_length or 0, chinese and _wants_simplified(profile)
+        )
     if "speaker" in wanted:
         values["speaker"] = _speaker(work)
 
@@ -402,8 +524,9 @@ def draft_offline(text: str, *, profile: Profile, vocab: Vocabulary | None, titl
     return OfflineDraft(values={k: values[k] for k in wanted}, flags=flags, mentions=mentions)
 
 
-def _choose_tags(work: str, keywords: list[tuple[str, float]], vocab: Vocabulary | None, profile: Profile,
-                 flags: list[Flag]) -> list[str]:
+def _choose_tags(
+    work: str, keywords: list[tuple[str, float]], vocab: Vocabulary | None, profile: Profile, flags: list[Flag]
+) -> list[str]:
     spec = profile.fields["tags"]
     pattern = spec.compiled_pattern()
     low = spec.min_items or 0
@@ -431,8 +554,10 @@ def _choose_tags(work: str, keywords: list[tuple[str, float]], vocab: Vocabulary
                     chosen.append(tag)
                     flags.append(Flag("offline", "tags", f"{tag!r} added to reach {low} tags: weak evidence", tag))
     else:
+        english = seed_english()
         for word, _ in keywords:
-            tag = slugify(word)
+            # without a vocabulary, a Chinese keyword becomes a tag only through the seed word list
+            tag = english.get(word, "") if has_cjk(word) else slugify(word)
             if tag and ok(tag) and tag not in chosen and not tag.isdigit():
                 chosen.append(tag)
                 flags.append(Flag("new-tag", "tags", f"{tag!r}: no site vocabulary to check it against", tag))
@@ -445,6 +570,17 @@ def _choose_tags(work: str, keywords: list[tuple[str, float]], vocab: Vocabulary
                 chosen.append(filler)
                 flags.append(Flag("new-tag", "tags", f"{filler!r}: placeholder, replace it", filler))
     return chosen[:high] if high else chosen
+
+
+@functools.lru_cache(maxsize=1)
+def seed_english() -> dict[str, str]:
+    """Chinese word -> English tag word, from the seed list (first English word wins)."""
+    out: dict[str, str] = {}
+    for word, zhs in SEED_WORDS.items():
+        for zh in zhs.split():
+            if has_cjk(zh):
+                out.setdefault(zh, word)
+    return out
 
 
 def _rank_sentences(sentences: list[str], keywords: list[tuple[str, float]], chinese: bool) -> list[tuple[float, int]]:
@@ -466,8 +602,7 @@ def _rank_sentences(sentences: list[str], keywords: list[tuple[str, float]], chi
     return scored
 
 
-def _summary(sentences: list[str], ranked: list[tuple[float, int]], limit: int, minimum: int, chinese: bool,
-             work: str) -> str:
+def _summary(sentences: list[str], ranked: list[tuple[float, int]], limit: int, minimum: int, chinese: bool, work: str) -> str:
     picked: list[int] = []
     total = 0
     joiner = "" if chinese else " "
@@ -517,5 +652,5 @@ def _speaker(work: str) -> str:
         if counts:
             name, _ = counts.most_common(1)[0]
             if 2 <= len(name) <= 40:
-                return name
+                return str(name)
     return ""

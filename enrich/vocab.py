@@ -20,7 +20,6 @@ import json
 import math
 import os
 import re
-import tempfile
 import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
@@ -31,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from enrich.errors import ConfigError, InputError
+from enrich.fsutil import atomic_write
 from enrich.provenance import Flag
 
 if TYPE_CHECKING:
@@ -43,8 +43,13 @@ VOCAB_NAME = "vocab.yaml"
 STATE_NAME = "vocab-state.json"
 ENTITY_KINDS: tuple[str, ...] = ("people", "companies_orgs", "products_models", "media_books")
 # Keys some posts use instead of the profile's entity keys.
-KIND_SYNONYMS = {"companies": "companies_orgs", "orgs": "companies_orgs", "products": "products_models",
-                 "media": "media_books", "books": "media_books"}
+KIND_SYNONYMS = {
+    "companies": "companies_orgs",
+    "orgs": "companies_orgs",
+    "products": "products_models",
+    "media": "media_books",
+    "books": "media_books",
+}
 TAG_KINDS = ("tags",)
 MAX_ALIASES = 12
 MAX_TAG_ALIASES = 6
@@ -52,29 +57,110 @@ MAX_POST_EXAMPLES = 5
 # Common words of English tags and their usual Chinese, so a Chinese transcript can meet tags whose words
 # the posts' glosses never spelled out (the glosses add more at build time).
 SEED_WORDS: dict[str, str] = {
-    "us": "美国 美方", "china": "中国 中方", "chinese": "中国", "canada": "加拿大", "japan": "日本", "russia": "俄罗斯",
-    "ukraine": "乌克兰", "iran": "伊朗", "israel": "以色列", "taiwan": "台湾", "europe": "欧洲", "india": "印度",
-    "trade": "贸易", "war": "战争", "tariff": "关税", "relation": "关系", "policy": "政策", "economy": "经济",
-    "economic": "经济", "market": "市场", "stock": "股票 股市", "investment": "投资", "investing": "投资",
-    "inflation": "通胀 通货膨胀", "interest": "利息 利率", "rate": "利率", "bank": "银行", "debt": "债务",
-    "finance": "金融", "financial": "金融", "crypto": "加密货币", "bitcoin": "比特币", "gold": "黄金",
-    "energy": "能源", "oil": "石油", "chip": "芯片", "semiconductor": "半导体", "ai": "人工智能 AI",
-    "model": "模型", "agent": "智能体 代理", "robot": "机器人", "robotic": "机器人", "data": "数据",
-    "software": "软件", "programming": "编程", "security": "安全", "education": "教育", "health": "健康",
-    "history": "历史", "philosophy": "哲学", "psychology": "心理学", "culture": "文化", "society": "社会",
-    "election": "选举", "democracy": "民主", "government": "政府", "military": "军事", "strategy": "战略 策略",
-    "geopolitic": "地缘政治", "geopolitical": "地缘政治", "geopolitics": "地缘政治", "immigration": "移民",
-    "real": "房地产", "estate": "房地产", "housing": "住房 房价", "family": "家庭", "career": "职业",
-    "startup": "创业", "business": "商业", "supply": "供应", "chain": "链", "space": "航天 太空",
-    "technology": "技术 科技", "tech": "科技", "innovation": "创新", "regulation": "监管", "law": "法律",
-    "productivity": "效率 生产力", "leadership": "领导力", "management": "管理", "risk": "风险",
-    "nuclear": "核", "climate": "气候", "science": "科学", "medicine": "医学", "religion": "宗教",
+    "us": "美国 美方",
+    "china": "中国 中方",
+    "chinese": "中国",
+    "canada": "加拿大",
+    "japan": "日本",
+    "russia": "俄罗斯",
+    "ukraine": "乌克兰",
+    "iran": "伊朗",
+    "israel": "以色列",
+    "taiwan": "台湾",
+    "europe": "欧洲",
+    "india": "印度",
+    "trade": "贸易",
+    "war": "战争",
+    "tariff": "关税",
+    "relation": "关系",
+    "policy": "政策",
+    "economy": "经济",
+    "economic": "经济",
+    "market": "市场",
+    "stock": "股票 股市",
+    "investment": "投资",
+    "investing": "投资",
+    "inflation": "通胀 通货膨胀",
+    "interest": "利息 利率",
+    "rate": "利率",
+    "bank": "银行",
+    "debt": "债务",
+    "finance": "金融",
+    "financial": "金融",
+    "crypto": "加密货币",
+    "bitcoin": "比特币",
+    "gold": "黄金",
+    "energy": "能源",
+    "oil": "石油",
+    "chip": "芯片",
+    "semiconductor": "半导体",
+    "ai": "人工智能 AI",
+    "model": "模型",
+    "agent": "智能体 代理",
+    "robot": "机器人",
+    "robotic": "机器人",
+    "data": "数据",
+    "software": "软件",
+    "programming": "编程",
+    "security": "安全",
+    "education": "教育",
+    "health": "健康",
+    "history": "历史",
+    "philosophy": "哲学",
+    "psychology": "心理学",
+    "culture": "文化",
+    "society": "社会",
+    "election": "选举",
+    "democracy": "民主",
+    "government": "政府",
+    "military": "军事",
+    "strategy": "战略 策略",
+    "geopolitic": "地缘政治",
+    "geopolitical": "地缘政治",
+    "geopolitics": "地缘政治",
+    "immigration": "移民",
+    "real": "房地产",
+    "estate": "房地产",
+    "housing": "住房 房价",
+    "family": "家庭",
+    "career": "职业",
+    "startup": "创业",
+    "business": "商业",
+    "supply": "供应",
+    "chain": "链",
+    "space": "航天 太空",
+    "technology": "技术 科技",
+    "tech": "科技",
+    "innovation": "创新",
+    "regulation": "监管",
+    "law": "法律",
+    "productivity": "效率 生产力",
+    "leadership": "领导力",
+    "management": "管理",
+    "risk": "风险",
+    "nuclear": "核",
+    "climate": "气候",
+    "science": "科学",
+    "medicine": "医学",
+    "religion": "宗教",
+    "battery": "电池",
+    "factory": "工厂",
+    "manufacturing": "制造业",
+    "electric": "电动",
+    "vehicle": "汽车 车辆",
+    "automotive": "汽车产业 汽车业",
+    "mining": "矿产 采矿",
+    "agriculture": "农业 农产品",
+    "diplomacy": "外交",
 }
 
 # English words too common in speech to count as evidence for a one-word tag.
-_GENERIC_WORDS = set(
-    "right way thing time life people world work system power information control value change future today "
-    "question problem idea point case part story new good great big real mean kind lot".split()
+_GENERIC_WORDS = frozenset(
+    re.findall(
+        r"\S+",
+        "right way thing time life people world work system power information control value change future today "
+        "question problem idea point case part story new good great big real mean kind lot",
+    )
 )
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _LATIN = re.compile(r"[A-Za-z]")
@@ -297,8 +383,13 @@ def _load_state(path: Path, content_dir: Path) -> dict[str, FileState]:
     for rel, item in data.get("files", {}).items():
         try:
             rec = item.get("record")
-            out[rel] = FileState(int(item["mtime_ns"]), int(item["size"]), str(item["sha"]),
-                                 PostRecord(**rec) if isinstance(rec, dict) else None, str(item.get("error", "")))
+            out[rel] = FileState(
+                int(item["mtime_ns"]),
+                int(item["size"]),
+                str(item["sha"]),
+                PostRecord(**rec) if isinstance(rec, dict) else None,
+                str(item.get("error", "")),
+            )
         except (KeyError, TypeError, ValueError):
             continue
     return out
@@ -314,27 +405,9 @@ def _dump_state(states: dict[str, FileState], content_dir: Path) -> str:
         else:
             item["error"] = st.error
         files[rel] = item
-    return json.dumps({"version": STATE_VERSION, "content": str(content_dir), "files": files},
-                      ensure_ascii=False, separators=(",", ":"))
-
-
-def atomic_write(path: Path, text: str) -> None:
-    """Write through a temp file, fsync and rename, so a crash never leaves half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; a vocabulary is shared
-        os.replace(tmp, path)
-    except BaseException:
-        with __import__("contextlib").suppress(OSError):
-            os.unlink(tmp)
-        raise
+    return json.dumps(
+        {"version": STATE_VERSION, "content": str(content_dir), "files": files}, ensure_ascii=False, separators=(",", ":")
+    )
 
 
 # ---------------------------------------------------------------- the vocabulary
@@ -358,8 +431,13 @@ class Merge:
     rejected: bool = False
 
     def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"from": self.source, "to": self.target, "kind": self.kind, "reason": self.reason,
-                               "accepted": self.accepted}
+        out: dict[str, Any] = {
+            "from": self.source,
+            "to": self.target,
+            "kind": self.kind,
+            "reason": self.reason,
+            "accepted": self.accepted,
+        }
         if self.rejected:
             out["rejected"] = True
         return out
@@ -381,6 +459,7 @@ class Vocabulary:
     skipped: int = 0
     source: str = ""
     path: Path | None = None
+    fingerprint: str | None = None  # sha256 of the file it was read from: part of the batch cache key
 
     # ------------------------------------------------------------ indexes (built on first use)
 
@@ -550,8 +629,9 @@ class Vocabulary:
         usable = [t for t in self.tags if not self._accepted.get(("tags", t))]
         return sorted(usable, key=lambda t: (-self.tag_count(t), t))[:limit]
 
-    def guess_area_category(self, tags: Iterable[str], area_enum: tuple[str, ...] | None,
-                            category_enum: tuple[str, ...] | None) -> tuple[str, str]:
+    def guess_area_category(
+        self, tags: Iterable[str], area_enum: tuple[str, ...] | None, category_enum: tuple[str, ...] | None
+    ) -> tuple[str, str]:
         """Area and category that posts with these tags used most, else the site's most common."""
         area_votes: Counter[str] = Counter()
         cat_votes: Counter[str] = Counter()
@@ -567,13 +647,19 @@ class Vocabulary:
     def explain(self, query: str) -> list[dict[str, Any]]:
         """Every entry `query` names (a tag, a canonical name or an alias), for `vocab show`."""
         out: list[dict[str, Any]] = []
-        tag = self.canonical_tag(query) if not has_cjk(query) or query in self.tags else self.canonical_tag(query)
+        tag = self.canonical_tag(query)
         if tag is not None:
-            out.append({"kind": "tags", "name": tag, "count": self.tags.get(tag, 0),
-                        "aliases": self.tag_aliases.get(tag, []),
-                        "twins": sorted(t for t in self.tags if t != tag and tag_twin_key(t) == tag_twin_key(tag)),
-                        "context": self.tag_context.get(tag, {}),
-                        "merges": [m.to_dict() for m in self.merges if m.kind == "tags" and tag in (m.source, m.target)]})
+            out.append(
+                {
+                    "kind": "tags",
+                    "name": tag,
+                    "count": self.tags.get(tag, 0),
+                    "aliases": self.tag_aliases.get(tag, []),
+                    "twins": sorted(t for t in self.tags if t != tag and tag_twin_key(t) == tag_twin_key(tag)),
+                    "context": self.tag_context.get(tag, {}),
+                    "merges": [m.to_dict() for m in self.merges if m.kind == "tags" and tag in (m.source, m.target)],
+                }
+            )
         for kind, label in (("areas", "area"), ("categories", "category")):
             table = getattr(self, kind)
             if query in table:
@@ -583,9 +669,15 @@ class Vocabulary:
             if canonical is None:
                 continue
             ent = self.entities[kind].get(canonical, Entity(0))
-            out.append({"kind": kind, "name": canonical, "count": ent.count, "aliases": ent.aliases,
-                        "merges": [m.to_dict() for m in self.merges
-                                   if m.kind == kind and canonical in (m.source, m.target)]})
+            out.append(
+                {
+                    "kind": kind,
+                    "name": canonical,
+                    "count": ent.count,
+                    "aliases": ent.aliases,
+                    "merges": [m.to_dict() for m in self.merges if m.kind == kind and canonical in (m.source, m.target)],
+                }
+            )
         return out
 
     def posts_using(self, entry: dict[str, Any], limit: int = MAX_POST_EXAMPLES) -> tuple[list[str], int] | None:
@@ -693,11 +785,13 @@ def load_vocabulary(start: Path, vocab_file: Path | None = None) -> Vocabulary |
             raise ConfigError("vocabulary file not found", path=str(vocab_file))
         return None
     try:
-        data = yaml.load(path.read_text(encoding="utf-8-sig"), Loader=_Loader)
+        text = path.read_text(encoding="utf-8-sig")
+        data = yaml.load(text, Loader=_Loader)
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise ConfigError(f"cannot read the vocabulary: {exc}", path=str(path)) from None
     vocab = vocabulary_from_data(data, str(path))
     vocab.path = path
+    vocab.fingerprint = hashlib.sha256(text.encode("utf-8")).hexdigest()
     return vocab
 
 
@@ -733,9 +827,16 @@ def vocabulary_from_data(data: Any, where: str = "vocabulary") -> Vocabulary:
     merges = []
     for item in data.get("merges") or []:
         if isinstance(item, dict) and item.get("from") and item.get("to"):
-            merges.append(Merge(str(item.get("kind") or "tags"), str(item["from"]), str(item["to"]),
-                                str(item.get("reason") or ""), item.get("accepted") is True,
-                                item.get("rejected") is True))
+            merges.append(
+                Merge(
+                    str(item.get("kind") or "tags"),
+                    str(item["from"]),
+                    str(item["to"]),
+                    str(item.get("reason") or ""),
+                    item.get("accepted") is True,
+                    item.get("rejected") is True,
+                )
+            )
     tag_aliases = {str(k): _scalar_list(v) for k, v in (data.get("tag_aliases") or {}).items()}
     words = {str(k): _scalar_list(v) for k, v in (data.get("words") or {}).items()}
     context: dict[str, dict[str, dict[str, int]]] = {}
@@ -743,10 +844,17 @@ def vocabulary_from_data(data: Any, where: str = "vocabulary") -> Vocabulary:
         if isinstance(ctx, dict):
             context[str(tag)] = {"areas": _count_map(ctx.get("areas")), "categories": _count_map(ctx.get("categories"))}
     return Vocabulary(
-        tags=_count_map(data.get("tags")), areas=_count_map(data.get("areas")),
-        categories=_count_map(data.get("categories")), entities=entities, merges=merges,
-        tag_aliases=tag_aliases, words=words, tag_context=context,
-        posts=int(data.get("posts") or 0), skipped=int(data.get("skipped") or 0), source=str(data.get("source") or ""),
+        tags=_count_map(data.get("tags")),
+        areas=_count_map(data.get("areas")),
+        categories=_count_map(data.get("categories")),
+        entities=entities,
+        merges=merges,
+        tag_aliases=tag_aliases,
+        words=words,
+        tag_context=context,
+        posts=int(data.get("posts") or 0),
+        skipped=int(data.get("skipped") or 0),
+        source=str(data.get("source") or ""),
     )
 
 
@@ -761,7 +869,7 @@ def _y(value: str) -> str:
         and _PLAIN.match(value)
         and not value.endswith(" ")
         and " #" not in value
-        and _RESOLVER.resolve(yaml.ScalarNode, value, (True, False)) == "tag:yaml.org,2002:str"
+        and _RESOLVER.resolve(yaml.ScalarNode, value, (True, False)) == "tag:yaml.org,2002:str"  # type: ignore[no-untyped-call]
     ):
         return value
     return json.dumps(value, ensure_ascii=False)
@@ -803,8 +911,10 @@ def dump_vocabulary(vocab: Vocabulary) -> str:
         lines.append("merges:")
         for m in vocab.merges:
             extra = ", rejected: true" if m.rejected else ""
-            lines.append(f"  - {{from: {_y(m.source)}, to: {_y(m.target)}, kind: {m.kind}, reason: {_y(m.reason)}, "
-                         f"accepted: {'true' if m.accepted else 'false'}{extra}}}")
+            lines.append(
+                f"  - {{from: {_y(m.source)}, to: {_y(m.target)}, kind: {m.kind}, reason: {_y(m.reason)}, "
+                f"accepted: {'true' if m.accepted else 'false'}{extra}}}"
+            )
     else:
         lines.append("merges: []")
     lines.append("# tag -> other words for it, learned from glossed terms in post bodies")
@@ -820,8 +930,7 @@ def dump_vocabulary(vocab: Vocabulary) -> str:
     for tag in sorted(vocab.tag_context):
         ctx = vocab.tag_context[tag]
         areas = ", ".join(f"{_y(k)}: {v}" for k, v in sorted(ctx.get("areas", {}).items(), key=lambda kv: (-kv[1], kv[0])))
-        cats = ", ".join(f"{_y(k)}: {v}" for k, v in sorted(ctx.get("categories", {}).items(),
-                                                            key=lambda kv: (-kv[1], kv[0])))
+        cats = ", ".join(f"{_y(k)}: {v}" for k, v in sorted(ctx.get("categories", {}).items(), key=lambda kv: (-kv[1], kv[0])))
         lines.append(f"  {_y(tag)}: {{areas: {{{areas}}}, categories: {{{cats}}}}}")
     return "\n".join(lines) + "\n"
 
@@ -843,8 +952,10 @@ class BuildResult:
 
 def _iter_posts(content_dir: Path) -> Iterator[Path]:
     for path in sorted(content_dir.rglob("*")):
-        if path.suffix.lower() in (".md", ".markdown") and path.is_file() and not any(
-            part.startswith(".") for part in path.relative_to(content_dir).parts
+        if (
+            path.suffix.lower() in (".md", ".markdown")
+            and path.is_file()
+            and not any(part.startswith(".") for part in path.relative_to(content_dir).parts)
         ):
             yield path
 
@@ -967,8 +1078,12 @@ def aggregate(records: list[PostRecord], previous: Vocabulary | None = None) -> 
             words[word] = list(dict.fromkeys(zhs.split() + words.get(word, [])))[:5]
 
     vocab = Vocabulary(
-        tags=dict(tags), areas=dict(areas), categories=dict(categories), entities=entities,
-        tag_aliases=tag_aliases, words=words,
+        tags=dict(tags),
+        areas=dict(areas),
+        categories=dict(categories),
+        entities=entities,
+        tag_aliases=tag_aliases,
+        words=words,
         tag_context={t: {"areas": dict(c["areas"]), "categories": dict(c["categories"])} for t, c in context.items()},
     )
     acronyms: dict[str, str] = {}
@@ -977,15 +1092,14 @@ def aggregate(records: list[PostRecord], previous: Vocabulary | None = None) -> 
             for short in ens:
                 if re.fullmatch(r"[A-Z][A-Z0-9]{1,6}s?", short):
                     for long in ens:
-                        words = re.findall(r"[A-Za-z]+", long)
-                        if len(words) >= 2 and "".join(w[0] for w in words).upper() == short.rstrip("s").upper():
+                        initials = re.findall(r"[A-Za-z]+", long)
+                        if len(initials) >= 2 and "".join(w[0] for w in initials).upper() == short.rstrip("s").upper():
                             acronyms[short.rstrip("s").lower()] = slugify(long)
     vocab.merges = _keep_decisions(suggest_merges(vocab, acronyms), previous)
     return vocab
 
 
-def _group_names(forms: Counter[str], zh_to_en: dict[str, Counter[str]],
-                 en_to_zh: dict[str, Counter[str]]) -> dict[str, Entity]:
+def _group_names(forms: Counter[str], zh_to_en: dict[str, Counter[str]], en_to_zh: dict[str, Counter[str]]) -> dict[str, Entity]:
     """Group spellings of one name (case, spacing, script, glosses) under one canonical form."""
     groups: dict[str, Counter[str]] = defaultdict(Counter)
     for name, n in forms.items():
@@ -1002,11 +1116,18 @@ def _group_names(forms: Counter[str], zh_to_en: dict[str, Counter[str]],
             if target in groups and target != key and any(_is_latin_name(f) for f in groups[target]):
                 groups[target].update(groups.pop(key))
                 break
-    out: dict[str, Entity] = {}
+    # a Chinese-only group still takes the English name its glosses give as canonical (台積電 -> TSMC)
     for key, group in groups.items():
+        if any(_is_latin_name(f) for f in group):
+            continue
+        glossed = [en for en, _ in zh_to_en.get(key, Counter()).most_common(3) if _is_latin_name(en) and len(en) <= 40]
+        if glossed:
+            group[glossed[0]] += 0
+    out: dict[str, Entity] = {}
+    for group in groups.values():
         latin = [f for f in group if _is_latin_name(f)]
         pool = latin or list(group)
-        canonical = sorted(pool, key=lambda f: (-group[f], to_simplified(f) != f, f))[0]
+        canonical = sorted(pool, key=lambda f: (-group[f], to_simplified(f) != f, f.isupper() and len(f) > 4, f))[0]
         aliases = sorted((f for f in group if f != canonical), key=lambda f: (-group[f], f))
         seen = {name_key(canonical)} | {name_key(a) for a in aliases}
         extra: Counter[str] = Counter()

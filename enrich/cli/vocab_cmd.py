@@ -17,8 +17,13 @@ def vocab_group() -> None:
 
 @vocab_group.command("build")
 @click.argument("content_dir", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=Path(".enrich/vocab.yaml"),
-              show_default=True, help="Where to write the vocabulary (its state file goes beside it).")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path(".enrich/vocab.yaml"),
+    show_default=True,
+    help="Where to write the vocabulary (its state file goes beside it).",
+)
 @click.option("-v", "--verbose", is_flag=True, help="List every skipped post, not only the first few.")
 @guarded
 def build_cmd(content_dir: Path, out: Path, verbose: bool) -> int:
@@ -43,8 +48,13 @@ def build_cmd(content_dir: Path, out: Path, verbose: bool) -> int:
 
 @vocab_group.command("show")
 @click.argument("name")
-@click.option("--vocab", "vocab_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="The vocabulary file (default: .enrich/vocab.yaml at or above the current folder).")
+@click.option(
+    "--vocab",
+    "vocab_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="The vocabulary file (default: .enrich/vocab.yaml at or above the current folder).",
+)
 @guarded
 def show_cmd(name: str, vocab_file: Path | None) -> int:
     """Explain a tag or name: count, aliases, merges and a few posts that use it."""

@@ -1,0 +1,186 @@
+"""The site vocabulary: reading messy posts, aliases, merges, incremental builds, queries, the CLI."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from enrich.profile import load_profile
+from enrich.vocab import (
+    Vocabulary,
+    apply_vocabulary,
+    build_vocabulary,
+    extract_glosses,
+    load_vocabulary,
+    read_post,
+)
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "vocab"
+SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
+
+
+@pytest.fixture()
+def site(tmp_path: Path) -> Path:
+    shutil.copytree(FIXTURES / "posts", tmp_path / "posts")
+    return tmp_path
+
+
+@pytest.fixture()
+def built(site: Path) -> Vocabulary:
+    result = build_vocabulary(site / "posts", site / ".enrich" / "vocab.yaml")
+    return result.vocab
+
+
+def test_glosses_both_directions() -> None:
+    body = (
+        "**特朗普**（Donald Trump: 美国总统）and **Claude Code**（克劳德代码: 编程工具）"
+        "**世贸组织**（WTO: World Trade Organization: 国际组织） **Uber**（一家网约车公司）"
+    )
+    pairs = extract_glosses(body)
+    assert ["特朗普", "Donald Trump"] in pairs
+    assert ["克劳德代码", "Claude Code"] in pairs
+    assert ["世贸组织", "WTO", "World Trade Organization"] in pairs
+    assert not any(p[0].startswith("一家") for p in pairs)  # a description is not a name
+
+
+def test_messy_front_matter_is_read(site: Path) -> None:
+    rec = read_post(site / "posts" / "chip-exports.md")  # BOM, unquoted date, string list, "[]", null
+    assert rec.tags == ["ai-chips", "trade-war", "export-controls"]
+    assert rec.names["people"] == ["川普"]
+    assert rec.names["companies_orgs"] == ["NVIDIA", "台積電"]
+    assert rec.names["media_books"] == []
+
+
+def test_build_counts_and_skips_bad_posts(site: Path) -> None:
+    result = build_vocabulary(site / "posts", site / ".enrich" / "vocab.yaml")
+    assert result.vocab.posts == 4
+    assert len(result.skipped) == 2
+    assert any("broken.md" in line and "YAML" in line for line in result.skipped)
+    data = yaml.safe_load((site / ".enrich" / "vocab.yaml").read_text(encoding="utf-8"))
+    assert data["version"] == 1
+    assert data["tags"]["trade-war"] == 2
+    assert next(iter(data["tags"])) == "trade-war"  # sorted by count, then name
+    assert data["areas"] == {"tech-engineering": 3, "geopolitics": 1}
+    assert data["people"]["Donald Trump"]["count"] == 2
+    assert set(data) >= {"tags", "areas", "categories", "people", "companies_orgs", "products_models", "media_books", "merges"}
+
+
+def test_aliases_from_front_matter_and_glosses(built: Vocabulary) -> None:
+    assert built.canonical_name("people", "特朗普") == "Donald Trump"
+    assert built.canonical_name("people", "川普") == "Donald Trump"  # front matter, linked by the gloss
+    assert built.canonical_name("people", "山姆·奥特曼") == "Sam Altman"
+    assert built.canonical_name("companies_orgs", "NVIDIA") == "Nvidia"  # case variant
+    assert built.canonical_name("companies_orgs", "英伟达") == "Nvidia"  # gloss
+    assert built.canonical_name("companies_orgs", "台积电") in ("台積電", "TSMC")
+    assert built.canonical_name("companies_orgs", "World Trade Organization") == "World Trade Organization"
+    assert built.canonical_name("people", "Nobody Here") is None
+    assert "特朗普" in built.aliases("people", "Donald Trump")
+    assert "贸易战" in built.aliases("tags", "trade-war")
+
+
+def test_merge_suggestions_and_accepted_flags_survive(site: Path, built: Vocabulary) -> None:
+    pairs = {(m.source, m.target, m.reason) for m in built.merges}
+    assert ("ai-agents", "ai-agent", "plural") in pairs
+    assert ("developer-tool", "developer-tools", "plural") in pairs or ("developer-tools", "developer-tool", "plural") in pairs
+    assert any(m.reason == "acronym" and {m.source, m.target} == {"llm", "large-language-model"} for m in built.merges)
+    assert not any(m.accepted for m in built.merges)
+    assert built.canonical_tag("ai-agents") == "ai-agents"  # not applied silently
+    path = site / ".enrich" / "vocab.yaml"
+    text = path.read_text(encoding="utf-8")
+    line = next(ln for ln in text.splitlines() if "from: ai-agents" in ln)
+    path.write_text(text.replace(line, line.replace("accepted: false", "accepted: true")), encoding="utf-8")
+    (site / "posts" / "new.md").write_text("---\ntags: [ai-agents]\narea: tech-engineering\n---\n", encoding="utf-8")
+    again = build_vocabulary(site / "posts", path).vocab
+    assert any(m.source == "ai-agents" and m.accepted for m in again.merges)
+    assert again.canonical_tag("ai-agents") == "ai-agent"
+    reloaded = load_vocabulary(site)
+    assert reloaded is not None and reloaded.canonical_tag("ai-agents") == "ai-agent"
+
+
+def test_incremental_rebuild_reads_only_changed(site: Path) -> None:
+    out = site / ".enrich" / "vocab.yaml"
+    first = build_vocabulary(site / "posts", out)
+    assert first.read == 6
+    second = build_vocabulary(site / "posts", out)
+    assert (second.read, second.reused) == (0, 6)
+    (site / "posts" / "later.md").write_text("---\ntags: [robotics]\n---\n", encoding="utf-8")
+    changed = site / "posts" / "agents-en.md"
+    changed.write_text(changed.read_text(encoding="utf-8").replace("- llm", "- llm\n- robotics"), encoding="utf-8")
+    touched = site / "posts" / "trade-talks.md"
+    os.utime(touched, (time.time() + 5, time.time() + 5))  # mtime changed, content not: not re-parsed
+    third = build_vocabulary(site / "posts", out)
+    assert third.read == 2
+    assert third.vocab.tags["robotics"] == 2
+    assert (site / ".enrich" / "vocab-state.json").is_file()
+
+
+def test_shortlist_chinese_and_english(built: Vocabulary) -> None:
+    zh = "美国和中国的贸易战又升级了，关税越来越高。"
+    assert "trade-war" in built.shortlist_tags(zh, limit=5)
+    en = "Coding agents: every AI agent needs developer tools and tests."
+    short = built.shortlist_tags(en, limit=5)
+    assert "ai-agent" in short[:3]
+    assert len(built.shortlist_tags("", limit=40)) <= 40
+
+
+def test_apply_vocabulary_maps_and_flags(built: Vocabulary) -> None:
+    profile = load_profile(FIXTURES)
+    values = {
+        "tags": ["Trade-Wars", "tariffs", "quantum-gravity", "trade-war"],
+        "people": ["特朗普", "Donald Trump", "Jane Unknown"],
+        "companies_orgs": ["NVIDIA", "英伟达"],
+    }
+    out, flags = apply_vocabulary(values, built, profile)
+    assert out["tags"] == ["trade-war", "tariffs", "quantum-gravity"]
+    assert out["people"] == ["Donald Trump", "Jane Unknown"]
+    assert out["companies_orgs"] == ["Nvidia"]
+    kinds = {(f.kind, f.field, f.value) for f in flags}
+    assert ("vocab-mapped", "tags", "trade-war") in kinds
+    assert ("new-tag", "tags", "quantum-gravity") in kinds
+    assert ("vocab-mapped", "people", "Donald Trump") in kinds
+    assert ("vocab-mapped", "companies_orgs", "Nvidia") in kinds
+
+
+def test_load_vocabulary_absent(tmp_path: Path) -> None:
+    assert load_vocabulary(tmp_path) is None
+
+
+def test_cli_build_and_show(site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from enrich.cli import main
+
+    runner = CliRunner()
+    monkeypatch.chdir(site)
+    res = runner.invoke(main, ["vocab", "build", str(site / "posts")])
+    assert res.exit_code == 0, res.output
+    assert "4 posts" in res.output and "merge suggestions" in res.output
+    assert Path(".enrich/vocab.yaml").is_file()
+    res = runner.invoke(main, ["vocab", "show", "特朗普"])
+    assert res.exit_code == 0, res.output
+    assert "Donald Trump" in res.output and "trade-talks.md" in res.output
+    res = runner.invoke(main, ["vocab", "show", "ai-agents"])
+    assert "merge ai-agents -> ai-agent" in res.output
+    res = runner.invoke(main, ["vocab", "show", "no-such-thing"])
+    assert res.exit_code == 1
+
+
+def test_cli_show_without_vocabulary(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from enrich.cli import main
+
+    runner = CliRunner()
+    monkeypatch.chdir(tmp_path)
+    res = runner.invoke(main, ["vocab", "show", "x"])
+    assert res.exit_code == 4
+    assert "vocab build" in res.output
+
+
+@pytest.mark.skipif(not (SHARED / "corpus" / "posts").is_dir(), reason="../shared/corpus is absent")
+def test_real_corpus_builds(tmp_path: Path) -> None:
+    result = build_vocabulary(SHARED / "corpus" / "posts", tmp_path / ".enrich" / "vocab.yaml")
+    assert result.vocab.posts + len(result.skipped) == 1000
+    assert result.vocab.canonical_name("people", "特朗普") == "Donald Trump"
