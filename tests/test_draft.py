@@ -250,3 +250,27 @@ def test_server_that_silently_cuts_the_prompt_is_noticed(fake_llm: FakeLLM, isol
     assert run_cli("long.txt").exit_code == 0
     flags = [f for f in provenance(isolated / "drafts" / "long.md").flags if f.kind == "truncated"]
     assert flags and "2048" in flags[0].message
+
+
+def test_vocabulary_shortlist_and_mappings(fake_llm: FakeLLM, isolated: Path) -> None:
+    shutil.copytree(FIXTURES / "vocab" / "posts", isolated / "content")
+    assert run_cli("vocab", "build", "content").exit_code == 0
+    (isolated / "t.txt").write_text("川普对芯片出口管制和贸易战的看法，以及 AI agents 如何改变软件团队。", encoding="utf-8")
+
+    def reply(request: dict) -> object:
+        obj = valid_answer(request)
+        obj["tags"] = ["AI Agent", "Trade Wars", "brand-new-topic"]
+        obj["people"] = [{"name": "川普", "mention": "川普"}]
+        return answer(obj)
+
+    fake_llm.push(reply)
+    result = run_cli("t.txt")
+    assert result.exit_code == 0, result.stderr
+    assert "Existing tags on this site that may fit:" in fake_llm.requests[0]["messages"][1]["content"]
+    out = isolated / "drafts" / "t.md"
+    values = front_matter(out)
+    assert values["tags"] == ["ai-agent", "trade-war", "brand-new-topic"]
+    assert values["people"] == ["Donald Trump"]
+    kinds = {(f.kind, f.value) for f in provenance(out).flags}
+    assert ("new-tag", "brand-new-topic") in kinds and ("vocab-mapped", "trade-war") in kinds
+    assert not any(kind == "ungrounded" for kind, _ in kinds)  # grounded through its alias
