@@ -112,7 +112,7 @@ class Checker:
     def check_bytes(self, path: str, data: bytes) -> list[Finding]:
         """Every finding for a file's content already in memory (used by fix to count what it fixed)."""
         try:
-            block = parse_block(data.splitlines(keepends=True))
+            block = parse_block(data)
         except BlockError as exc:
             return self._one(path, "unreadable", 1, 1, str(exc))
         return self.check_block(path, block)
@@ -158,24 +158,26 @@ class Checker:
             self._add(out, path, "duplicate-key", line, col,
                       f"{key.value}: duplicate key (first on line {first_line}); js-yaml refuses the file")
 
-        seen_positions: set[tuple[int, int]] = set()
+        spoken: set[tuple[str, int | None]] = set()  # (key, item) a value rule already reported
         values_for_rules = {str(k): eleventy_value(v) for k, v in data.items()}
         for problem in validate_front_matter(values_for_rules, self.profile):
             line, col = self._position(block, problem.key, problem.index, keys, values)
             message = self._explain(problem.key, problem.rule, problem.message, problem.index, data)
             where = f"{problem.key}" if problem.index is None else f"{problem.key}[{problem.index}]"
             out.append(Finding(path, line, col, problem.rule, problem.severity, f"{where}: {message}"))
-            seen_positions.add((line, col))
+            if problem.rule != "unknown-key":  # about the key, not its value
+                spoken.add((problem.key, problem.index))
 
         traps = {id(node): reason for node, reason in loaded.traps}
         for key, value_node in loaded.pairs if traps else ():
+            items = value_node.value if isinstance(value_node, SequenceNode) else []
             for scalar in _scalars(value_node):
                 reason = traps.get(id(scalar))
-                if reason is not None:
+                index = next((i for i, item in enumerate(items) if item is scalar), None)
+                if reason is not None and (str(key.value), index) not in spoken:
                     line, col = mark_position(scalar, block)
-                    if (line, col) not in seen_positions:
-                        self._add(out, path, "yaml11-trap", line, col,
-                                  f"{key.value}: {reason}; quote it as '{scalar.value}'")
+                    self._add(out, path, "yaml11-trap", line, col,
+                              f"{key.value}: {reason}; quote it as '{scalar.value}'")
 
         vocab = self.vocab.for_file(Path(path))
         if vocab is not None:
@@ -214,12 +216,15 @@ class Checker:
                     continue
                 used = vocab.tags.get(tag, 0)
                 if hint.reason == "accepted merge":
-                    text = f"{tag!r} was merged into {hint.value!r} (used {hint.count} times); write {hint.value!r}"
+                    text = f"{tag!r} was merged into {hint.value!r} ({_times(hint.count)}); write {hint.value!r}"
+                elif hint.reason == "suggested merge":
+                    text = (f"{tag!r} ({_times(used)}): the vocabulary suggests merging it into {hint.value!r} "
+                            f"({_times(hint.count)}); did you mean {hint.value!r}?")
                 elif used:
-                    text = (f"{tag!r} (used {used} times) is a twin of {hint.value!r}; "
-                            f"did you mean {hint.value!r}, used {hint.count} times?")
+                    text = (f"{tag!r} ({_times(used)}) is a twin of {hint.value!r}; "
+                            f"did you mean {hint.value!r}, {_times(hint.count)}?")
                 else:
-                    text = f"{tag!r} is not in the vocabulary; did you mean {hint.value!r}, used {hint.count} times?"
+                    text = f"{tag!r} is not in the vocabulary; did you mean {hint.value!r}, {_times(hint.count)}?"
                 line, col = self._item_position(block, values.get(TAGS_FIELD), i)
                 self._add(out, path, "tag-twin", line, col, f"{TAGS_FIELD}[{i}]: {text}")
         for section in ENTITY_SECTIONS:
@@ -233,9 +238,9 @@ class Checker:
                 if hint is None:
                     continue
                 if hint.certain:
-                    text = f"{name!r} is written {hint.value!r} in the vocabulary (used {hint.count} times)"
+                    text = f"{name!r} is written {hint.value!r} in the vocabulary ({_times(hint.count)})"
                 else:
-                    text = f"{name!r}: did you mean {hint.value!r}, used {hint.count} times?"
+                    text = f"{name!r}: did you mean {hint.value!r}, {_times(hint.count)}?"
                 line, col = self._item_position(block, values.get(section), i)
                 self._add(out, path, "name-noncanonical", line, col, f"{section}[{i}]: {text}")
 
@@ -295,6 +300,10 @@ class Checker:
         out: list[Finding] = []
         self._add(out, path, rule, line, col, message)
         return out
+
+
+def _times(count: int) -> str:
+    return "used once" if count == 1 else f"used {count} times"
 
 
 def _sorted(findings: list[Finding]) -> list[Finding]:

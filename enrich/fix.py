@@ -128,7 +128,7 @@ class Fixer:
     def fix_bytes(self, path: str, data: bytes) -> FixResult:
         """The fixed content of a file (nothing is written)."""
         raw_lines = data.splitlines(keepends=True)
-        block = parse_block(raw_lines)
+        block = parse_block(data)
         result = FixResult(path, data, data)
         if block is None:
             return result
@@ -388,7 +388,7 @@ def _verify(block: Block, loaded: Loaded | None, fixed: bytes, touched: set[str]
     """Why the fixed file must not be written (None when it is fine): it must parse, and every key
     it did not touch must read exactly as before."""
     try:
-        new_block = parse_block(fixed.splitlines(keepends=True))
+        new_block = parse_block(fixed)
         if new_block is None or not new_block.close_line:
             return "the fixed file lost its front matter"
         new = load_yaml(new_block.text)

@@ -14,7 +14,7 @@ Two jobs, both on the pre-commit start-up path (stdlib and PyYAML only):
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -23,8 +23,9 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.resolver import Resolver
 
 BOM = b"\xef\xbb\xbf"
-MAX_LINE_BYTES = 1 << 16  # a "line" longer than this is not front matter
-MAX_BLOCK_LINES = 5000  # give up looking for the closing delimiter after this many lines
+CHUNK = 8192  # front matter is usually 1-3 KB: read this much at a time, stop once the block is closed
+MAX_LINE_BYTES = 1 << 16  # a first "line" longer than this is not front matter
+MAX_BLOCK_BYTES = 1 << 20  # give up looking for the closing delimiter after this much
 DELIMITER = "---"
 
 _LoaderBase: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -78,10 +79,13 @@ class BlockError(Exception):
 # ---------------------------------------------------------------------------------------------
 # Reading the block
 
+_CLOSE = re.compile(rb"^(-{3,})[ \t]*\r?\n", re.M)  # a delimiter line, complete with its newline
+_CLOSE_AT_EOF = re.compile(rb"(-{3,})[ \t]*\r?")  # ... or the file's last line, without one
+
 
 def _is_delimiter(text: str) -> tuple[bool, bool]:
     """(is a delimiter line, is a bad one like `----`)."""
-    stripped = text.rstrip(" \t")
+    stripped = text.rstrip(" \t\r")
     if stripped == DELIMITER:
         return True, False
     if len(stripped) > 3 and stripped.strip("-") == "":
@@ -89,83 +93,94 @@ def _is_delimiter(text: str) -> tuple[bool, bool]:
     return False, False
 
 
-def _decode(raw: bytes, number: int) -> str:
-    if b"\x00" in raw:
-        raise BlockError(f"binary file (NUL byte on line {number})")
+def _decode(raw: bytes, first_line: int) -> str:
+    """UTF-8 text of `raw`, which starts at file line `first_line`; BlockError names the line at fault."""
+    nul = raw.find(b"\x00")
+    if nul >= 0:
+        line = first_line + raw.count(b"\n", 0, nul)
+        raise BlockError(f"binary file (NUL byte on line {line})")
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise BlockError(f"not UTF-8 text (line {number}, byte {exc.start + 1})") from None
+        line = first_line + raw.count(b"\n", 0, exc.start)
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise BlockError(f"not UTF-8 text (line {line}, byte {column})") from None
 
 
-def _strip_eol(raw: bytes) -> bytes:
-    if raw.endswith(b"\r\n"):
-        return raw[:-2]
-    if raw.endswith(b"\n") or raw.endswith(b"\r"):
-        return raw[:-1]
-    return raw
-
-
-def parse_block(raw_lines: Iterable[bytes]) -> Block | None:
-    """The front matter block from the file's lines (with endings), reading no further than its end.
+def parse_block(data: bytes, more: Callable[[], bytes] | None = None) -> Block | None:
+    """The front matter block at the start of `data`; `more()` supplies the next chunk of the file
+    (b"" at its end) and is called only until the closing delimiter has been seen.
 
     Returns None when the file does not start with a delimiter (no front matter); raises
-    BlockError for binary or undecodable text inside the block.
+    BlockError for binary or undecodable text in the first line or the block.
     """
-    it: Iterator[bytes] = iter(raw_lines)
-    first = next(it, b"")
-    bom = first.startswith(BOM)
-    if bom:
-        first = first[len(BOM) :]
+    buf = data
+    exhausted = more is None
+
+    def grow() -> bool:
+        nonlocal buf, exhausted
+        if exhausted or len(buf) > MAX_BLOCK_BYTES:
+            return False
+        chunk = more() if more is not None else b""
+        if not chunk:
+            exhausted = True
+            return False
+        buf += chunk
+        return True
+
+    while b"\n" not in buf[:MAX_LINE_BYTES] and len(buf) < MAX_LINE_BYTES and grow():
+        pass
+    bom = buf.startswith(BOM)
+    start = len(BOM) if bom else 0
+    newline = buf.find(b"\n", start)
+    first_end = newline if newline >= 0 else len(buf)
+    head = _decode(buf[start:first_end], 1)
+    is_delim, bad = _is_delimiter(head)
+    if not is_delim:
+        return None
     problems: list[ReadProblem] = []
     if bom:
         problems.append(ReadProblem("bom", 1, 1, "file starts with a UTF-8 byte order mark; save it without BOM"))
-    head = _decode(_strip_eol(first), 1)
-    is_delim, bad = _is_delimiter(head)
-    if not is_delim:
-        if b"\x00" in first:
-            raise BlockError("binary file (NUL byte on line 1)")
-        return None
     if bad:
-        problems.append(
-            ReadProblem("bad-delimiter", 1, 1, f"opening delimiter {head.strip()!r}; write exactly '---'")
-        )
-    lines: list[str] = []
-    number = 1
-    for raw in it:
-        number += 1
-        text = _decode(_strip_eol(raw), number)
-        is_delim, bad = _is_delimiter(text)
-        if is_delim:
-            if bad:
-                problems.append(
-                    ReadProblem("bad-delimiter", number, 1, f"closing delimiter {text.strip()!r}; write exactly '---'")
-                )
-            return Block("\n".join(lines), lines, 2, number, bom, head.strip(), text.strip(), problems)
-        lines.append(text)
-        if len(lines) >= MAX_BLOCK_LINES:
+        problems.append(ReadProblem("bad-delimiter", 1, 1, f"opening delimiter {head.strip()!r}; write exactly '---'"))
+    body_start = first_end + 1
+    search = body_start
+    close: tuple[int, bytes] | None = None  # (offset of the closing line, its dashes)
+    while newline >= 0:
+        match = _CLOSE.search(buf, search)
+        if match:
+            close = (match.start(), match.group(1))
             break
-    where = f"within {MAX_BLOCK_LINES} lines" if len(lines) >= MAX_BLOCK_LINES else "before the end of the file"
-    problems.append(ReadProblem("unterminated", 1, 1, f"front matter opened here is not closed by '---' {where}"))
-    return Block("\n".join(lines), lines, 2, 0, bom, head.strip(), "", problems)
-
-
-def _file_lines(handle: Any) -> Iterator[bytes]:
-    while True:
-        raw: bytes = handle.readline(MAX_LINE_BYTES)
-        if not raw:
-            return
-        yield raw
+        search = max(body_start, buf.rfind(b"\n") + 1)  # rescan the last, maybe partial, line
+        if not grow():
+            if exhausted:
+                last = _CLOSE_AT_EOF.fullmatch(buf, search)
+                if last and search >= body_start:
+                    close = (search, last.group(1))
+            break
+    if close is None:
+        where = "before the end of the file" if exhausted else f"within the first {MAX_BLOCK_BYTES // 1024} KB"
+        problems.append(ReadProblem("unterminated", 1, 1, f"front matter opened here is not closed by '---' {where}"))
+        return Block("", [], 2, 0, bom, head.strip(), "", problems)
+    offset, dashes = close
+    close_line = buf.count(b"\n", 0, offset) + 1
+    if len(dashes) > 3:
+        text = dashes.decode("ascii")
+        problems.append(ReadProblem("bad-delimiter", close_line, 1, f"closing delimiter {text!r}; write exactly '---'"))
+    raw_block = buf[body_start:offset] if offset > body_start else b""
+    lines = _decode(raw_block, 2).split("\n")[:-1] if raw_block else []
+    lines = [line[:-1] if line.endswith("\r") else line for line in lines]
+    return Block("\n".join(lines), lines, 2, close_line, bom, head.strip(), dashes.decode("ascii"), problems)
 
 
 def read_block(path: str) -> Block | None:
-    """The front matter block of the file at `path`; only the block's lines are read.
+    """The front matter block of the file at `path`, read in small chunks up to its closing delimiter.
 
     Raises BlockError (with a one-line reason) when the file is missing, unreadable or binary.
     """
     try:
         with open(path, "rb") as handle:
-            return parse_block(_file_lines(handle))
+            return parse_block(handle.read(CHUNK), lambda: handle.read(CHUNK))
     except FileNotFoundError:
         raise BlockError("no such file") from None
     except IsADirectoryError:
@@ -207,10 +222,27 @@ _resolver(
 _resolver("tag:yaml.org,2002:null", r"^(?:~|null|Null|NULL|)$", ["~", "n", "N", ""])
 _resolver("tag:yaml.org,2002:merge", r"^(?:<<)$", "<")
 Yaml12Loader.add_implicit_resolver(TIMESTAMP_TAG, _TS, list("0123456789"))
+_IMPLICIT = Yaml12Loader.yaml_implicit_resolvers
+_STR_TAG = "tag:yaml.org,2002:str"
+_SEQ_TAG = "tag:yaml.org,2002:seq"
+_MAP_TAG = "tag:yaml.org,2002:map"
 
 
-def _construct_int(loader: Any, node: ScalarNode) -> int:
-    text = str(loader.construct_scalar(node))
+def _fast_resolve(self: Any, kind: Any, value: str, implicit: tuple[bool, bool]) -> str:
+    """BaseResolver.resolve without path resolvers (we have none): it runs for every scalar."""
+    if kind is ScalarNode:
+        if implicit[0]:
+            for tag, regexp in _IMPLICIT.get(value[:1], ()):
+                if regexp.match(value):
+                    return tag
+        return _STR_TAG
+    return _SEQ_TAG if kind is SequenceNode else _MAP_TAG
+
+
+Yaml12Loader.resolve = _fast_resolve
+
+
+def _int(text: str) -> int:
     if text.startswith("0o"):
         return int(text[2:], 8)
     if text.startswith("0x"):
@@ -218,13 +250,21 @@ def _construct_int(loader: Any, node: ScalarNode) -> int:
     return int(text, 10)
 
 
-def _construct_float(loader: Any, node: ScalarNode) -> float:
-    text = str(loader.construct_scalar(node)).lower()
+def _float(text: str) -> float:
+    text = text.lower()
     if text.endswith(".inf"):
         return float("-inf") if text.startswith("-") else float("inf")
     if text == ".nan":
         return float("nan")
     return float(text)
+
+
+def _construct_int(loader: Any, node: ScalarNode) -> int:
+    return _int(str(loader.construct_scalar(node)))
+
+
+def _construct_float(loader: Any, node: ScalarNode) -> float:
+    return _float(str(loader.construct_scalar(node)))
 
 
 def _construct_bool(loader: Any, node: ScalarNode) -> bool:
@@ -262,6 +302,8 @@ def yaml11_trap(node: ScalarNode) -> str | None:
     if node.style:  # quoted or block scalars are strings everywhere
         return None
     value = node.value
+    if " " in value or len(value) > 64:  # no YAML 1.1 boolean or number has a space
+        return None
     tag11 = _resolve(_YAML11, value)
     if tag11 == "tag:yaml.org,2002:timestamp" or node.tag == tag11:
         if node.tag == "tag:yaml.org,2002:int" and _OCTAL11.match(value):
@@ -300,6 +342,48 @@ def _walk(node: Node, loaded: Loaded, top: bool) -> None:
             _walk(value, loaded, False)
 
 
+class _Unusual(Exception):
+    """A node _build does not handle (merge keys, explicit tags, recursive aliases): use PyYAML's constructor."""
+
+
+def _build(node: Node, active: set[int]) -> Any:
+    """The value of a node, for the tags the YAML 1.2 core schema resolves (faster than the constructor)."""
+    if isinstance(node, ScalarNode):
+        tag, value = node.tag, node.value
+        if tag == _STR_TAG:
+            return value
+        if tag == "tag:yaml.org,2002:null":
+            return None
+        if tag == "tag:yaml.org,2002:bool":
+            return value.lower() == "true"
+        if tag == "tag:yaml.org,2002:int":
+            return _int(value)
+        if tag == "tag:yaml.org,2002:float":
+            return _float(value)
+        if tag == TIMESTAMP_TAG:
+            return UnquotedDate(value)
+        raise _Unusual(tag)
+    if id(node) in active:
+        raise _Unusual("recursive alias")
+    active.add(id(node))
+    try:
+        if isinstance(node, SequenceNode) and node.tag == _SEQ_TAG:
+            return [_build(item, active) for item in node.value]
+        if isinstance(node, MappingNode) and node.tag == _MAP_TAG:
+            out: dict[Any, Any] = {}
+            for key, value in node.value:
+                if key.tag == "tag:yaml.org,2002:merge":
+                    raise _Unusual("merge key")
+                k = _build(key, active)
+                if isinstance(k, (list, dict)):
+                    raise _Unusual("unhashable key")
+                out[k] = _build(value, active)
+            return out
+        raise _Unusual(node.tag)
+    finally:
+        active.discard(id(node))
+
+
 def load_yaml(text: str) -> Loaded:
     """Parse front matter text as js-yaml 4 would; raises yaml.YAMLError on bad YAML."""
     loader = Yaml12Loader(text)
@@ -308,7 +392,10 @@ def load_yaml(text: str) -> Loaded:
         loaded = Loaded(None, root, [], [], [])
         if root is not None:
             _walk(root, loaded, isinstance(root, MappingNode))
-            loaded.data = loader.construct_document(root)
+            try:
+                loaded.data = _build(root, set())
+            except _Unusual:
+                loaded.data = loader.construct_document(root)
         return loaded
     finally:
         loader.dispose()

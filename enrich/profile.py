@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
@@ -115,7 +114,8 @@ def _record(value: Any, origin: str, origins: dict[str, str], dotted: str) -> No
 
 
 def _default_profile_data() -> dict[str, Any]:
-    text = resources.files("enrich.profiles").joinpath("default.toml").read_text(encoding="utf-8")
+    # a plain path, not importlib.resources: this runs at every pre-commit start-up
+    text = (Path(__file__).parent / "profiles" / "default.toml").read_text(encoding="utf-8")
     return tomllib.loads(text)
 
 

@@ -135,7 +135,7 @@ def _check_string(spec: FieldSpec, value: str, add: Any) -> None:
         add("pattern", f"{value!r} does not match {spec.pattern}")
     if spec.type == "string":
         if value == "":
-            if spec.required and spec.by not in ("metadata",):
+            if spec.required:
                 add("missing-key", "empty; a value is required")
             return
         if spec.min_length is not None and len(value) < spec.min_length:

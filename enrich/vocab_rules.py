@@ -7,9 +7,6 @@ tag, an alias map per entity kind) once per process. See docs/check.md for the f
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
-import json
 import os
 import re
 import unicodedata
@@ -20,10 +17,10 @@ from typing import Any
 import yaml
 
 from enrich.errors import ConfigError
-from enrich.fsutil import atomic_write
 
 VOCAB_FILE = Path(".enrich") / "vocab.yaml"
-CACHE_FORMAT = b"enrich-vocab-index-1\n"  # change when the index or its rules change
+MIN_ALIAS_COUNT = 2  # `enrich fix` applies an alias only when its canonical name is used this often
+CACHE_FORMAT = b"enrich-vocab-index-2\n"  # change when the index or its rules change
 ENTITY_SECTIONS = ("people", "companies_orgs", "products_models", "media_books")
 _SEPARATORS = re.compile(r"[\s_\-]+")
 _NAME_NOISE = re.compile(r"[\s·•・.\-_'’\"“”《》<>()（）]+")
@@ -66,11 +63,16 @@ class NameIndex:
     counts: dict[str, int] = field(default_factory=dict)
     aliases: dict[str, str] = field(default_factory=dict)  # alias -> canonical (certain)
     keys: dict[str, str] = field(default_factory=dict)  # name_key -> most used canonical
+    merged: set[str] = field(default_factory=set)  # aliases from accepted merges (a person said so)
 
     def hint(self, name: str) -> Hint | None:
         alias_of = self.aliases.get(name)
         if alias_of is not None and alias_of != name:
-            return Hint(alias_of, self.counts.get(alias_of, 0), True, "alias")
+            count = self.counts.get(alias_of, 0)
+            if name in self.merged:
+                return Hint(alias_of, count, True, "accepted merge")
+            # An alias learned from a single post's gloss is sometimes wrong: fix only well-attested ones.
+            return Hint(alias_of, count, count >= MIN_ALIAS_COUNT, "alias")
         if name in self.counts:
             canonical = self.keys.get(name_key(name), name)
             if canonical != name and self.counts[canonical] > self.counts[name]:
@@ -175,6 +177,7 @@ def parse_vocab(data: Any, where: str) -> Vocabulary:
                 vocab.tag_merges[source] = (target, accepted)
         elif kind in vocab.names and accepted:
             vocab.names[kind].aliases[source] = target
+            vocab.names[kind].merged.add(source)
     return vocab
 
 
@@ -185,6 +188,11 @@ def load_vocab(path: Path) -> Vocabulary:
     are cached as JSON in the user cache folder under the hash of the file's bytes: a changed file
     simply misses, and a cache is written atomically, so parallel hook processes never see half a file.
     """
+    import contextlib
+    import json
+
+    from enrich.fsutil import atomic_write
+
     try:
         raw = path.read_bytes()
     except OSError as exc:
@@ -229,6 +237,8 @@ def _cache_file(raw: bytes) -> Path | None:
     folder = cache_folder()
     if folder is None:
         return None
+    import hashlib  # only when there is a vocabulary: 3 ms of start-up otherwise
+
     digest = hashlib.sha256(CACHE_FORMAT + raw).hexdigest()[:40]
     return folder / f"vocab-index-{digest}.json"
 
@@ -238,14 +248,16 @@ def _to_cache(vocab: Vocabulary) -> dict[str, Any]:
         "tags": vocab.tags,
         "areas": vocab.areas,
         "categories": vocab.categories,
-        "names": {k: {"counts": n.counts, "aliases": n.aliases, "keys": n.keys} for k, n in vocab.names.items()},
+        "names": {k: {"counts": n.counts, "aliases": n.aliases, "keys": n.keys, "merged": sorted(n.merged)}
+                  for k, n in vocab.names.items()},
         "tag_keys": vocab.tag_keys,
         "tag_merges": {k: [to, accepted] for k, (to, accepted) in vocab.tag_merges.items()},
     }
 
 
 def _from_cache(data: dict[str, Any], where: str) -> Vocabulary:
-    names = {k: NameIndex(dict(n["counts"]), dict(n["aliases"]), dict(n["keys"])) for k, n in data["names"].items()}
+    names = {k: NameIndex(dict(n["counts"]), dict(n["aliases"]), dict(n["keys"]), set(n["merged"]))
+             for k, n in data["names"].items()}
     return Vocabulary(
         path=where,
         tags=dict(data["tags"]),

@@ -21,7 +21,7 @@ from enrich.fmread import (
 
 def block_of(text: str | bytes):  # type: ignore[no-untyped-def]
     data = text.encode("utf-8") if isinstance(text, str) else text
-    return parse_block(data.splitlines(keepends=True))
+    return parse_block(data)
 
 
 def test_block_lines_and_positions() -> None:
@@ -151,3 +151,34 @@ def test_scalar_text_round_trips(value: str, text: str) -> None:
 def test_scalar_text_in_flow_context() -> None:
     assert scalar_text("a,b", flow=True) == "'a,b'"
     assert load_yaml(f"k: [{scalar_text('a,b', flow=True)}]\n").data["k"] == ["a,b"]
+
+
+def test_merge_keys_anchors_and_explicit_tags_fall_back_to_the_constructor() -> None:
+    data = load_yaml("base: &b {a: 1}\nother:\n  <<: *b\n  c: no\nbin: !!binary aGk=\nlist: [*b]\n").data
+    assert data["other"] == {"a": 1, "c": "no"} and data["bin"] == b"hi" and data["list"] == [{"a": 1}]
+
+
+@pytest.mark.parametrize("pad", [8192 - 20, 8192 - 4, 8192 - 3, 8192, 3 * 8192 + 1])
+def test_block_across_chunk_boundaries(tmp_path: Path, pad: int) -> None:
+    # the closing delimiter lands on, just before and just after a chunk boundary
+    head = "---\ntitle: x\nsummary: " + "y" * pad + "\n"
+    path = tmp_path / "long.md"
+    path.write_bytes((head + "----x: not a delimiter\n---\nbody\n").encode())
+    block = read_block(str(path))
+    assert block is not None and not block.problems
+    assert block.lines[-1] == "----x: not a delimiter" and block.close_line == 5
+
+
+def test_closing_delimiter_at_end_of_file_without_newline(tmp_path: Path) -> None:
+    path = tmp_path / "p.md"
+    path.write_bytes(b"---\ntitle: x\n---")
+    block = read_block(str(path))
+    assert block is not None and block.lines == ["title: x"] and block.close_line == 3 and not block.problems
+
+
+def test_unterminated_huge_file_stops_reading(tmp_path: Path) -> None:
+    path = tmp_path / "huge.md"
+    path.write_bytes(b"---\n" + b"k: v\n" * 400_000)
+    block = read_block(str(path))
+    assert block is not None and [p.rule for p in block.problems] == ["unterminated"]
+    assert "within the first 1024 KB" in block.problems[0].message
