@@ -29,7 +29,7 @@ from enrich.fsutil import atomic_write
 
 ENRICH_DIR = ".enrich"
 CACHE_VERSION = 1
-STALE_TMP_SECONDS = 5.0
+STALE_TMP_SECONDS = 60.0  # no atomic write takes this long: an older temp file is a crash's leftover
 
 
 def enrich_dir(site_root: Path) -> Path:
@@ -86,11 +86,12 @@ class DraftCache:
         return self.get(key) is not None
 
 
-def remove_stale_temp_files(folder: Path, older_than: float | None = None) -> int:
+def remove_stale_temp_files(folder: Path, *, older_than: float | None = None, names: set[str] | None = None) -> int:
     """Remove temp files `atomic_write` left behind when a run was killed mid-write; returns how many.
 
-    Only files shaped like ours (`.NAME.XXXX.tmp`) and older than `older_than` (a time.time()), so a
-    write in progress by another process is left alone.
+    Only files shaped like ours (`.NAME.XXXX.tmp`), and only those for `names` (files the caller alone
+    writes, under its lock) or older than `older_than` (a time.time()): a write in progress by another
+    process is left alone.
     """
     cutoff = older_than if older_than is not None else time.time() - STALE_TMP_SECONDS
     removed = 0
@@ -98,7 +99,8 @@ def remove_stale_temp_files(folder: Path, older_than: float | None = None) -> in
         return 0
     for candidate in folder.rglob(".*.tmp"):
         try:
-            if candidate.is_file() and candidate.stat().st_mtime < cutoff:
+            owned = names is not None and candidate.name[1:].rsplit(".", 2)[0] in names
+            if candidate.is_file() and (owned or candidate.stat().st_mtime < cutoff):
                 candidate.unlink()
                 removed += 1
         except OSError:

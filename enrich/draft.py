@@ -8,6 +8,7 @@ ground entities -> vocabulary -> assemble in the profile's order -> provenance. 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import re
@@ -27,7 +28,7 @@ from enrich.validate import Problem, validate_front_matter
 
 if TYPE_CHECKING:
     from enrich.config import Settings
-    from enrich.llm import Answer, Deadline, LLMClient
+    from enrich.llm import Answer, Deadline, LLMClient, Usage
 
 MAX_REPAIRS = 2
 SHORTLIST_SIZE = 40
@@ -46,6 +47,11 @@ class Prepared:
     known_sources: dict[str, str]
     ask: list[FieldSpec]  # fields the model drafts for this file
     cleaned_sha256: str
+
+    @functools.cached_property
+    def folded(self) -> str:
+        """The cleaned text in grounding's comparison form, computed once per file."""
+        return _fold(self.cleaned.text)
 
 
 @dataclass
@@ -135,6 +141,7 @@ class Drafter:
         client: LLMClient | None = None,
         vocab: Any = None,
         offline: bool = False,
+        planning: bool = False,
     ) -> None:
         self.settings = settings
         self.profile = profile
@@ -143,7 +150,7 @@ class Drafter:
         self.offline = offline
         self._client = client
         self._overheads: dict[tuple[str, ...], int] = {}
-        if not offline and client is None and not settings.has_endpoint:
+        if not offline and not planning and client is None and not settings.has_endpoint:
             from enrich.config import NO_ENDPOINT_HELP
 
             raise ConfigError(NO_ENDPOINT_HELP)
@@ -314,9 +321,17 @@ class Drafter:
     def _draft_with_model(self, prepared: Prepared, prov: Provenance, deadline: Deadline) -> tuple[dict[str, Any], float]:
         """The drafted values, and the seconds spent waiting on the endpoint."""
         from enrich.llm import Usage
-        from enrich.tokens import count_tokens, plan_chunks
 
         usage = Usage()
+        try:
+            return self._ask_model(prepared, prov, deadline, usage)
+        except EnrichError as exc:
+            exc.usage = usage  # what was already paid for, for batch costs and budgets
+            raise
+
+    def _ask_model(self, prepared: Prepared, prov: Provenance, deadline: Deadline, usage: Usage) -> tuple[dict[str, Any], float]:
+        from enrich.tokens import count_tokens, plan_chunks
+
         schema = answer_schema(prepared.ask)
         system = self._system("draft-system")
         context = self._context(prepared)
@@ -444,7 +459,7 @@ class Drafter:
 
     def _ground(self, values: dict[str, Any], prepared: Prepared, prov: Provenance) -> dict[str, Any]:
         """Keep each entity with the transcript words that mention it; flag those no words support."""
-        text = _fold(prepared.cleaned.text)
+        text = prepared.folded
         out: dict[str, Any] = {}
         for key, value in values.items():
             if key.startswith("_mentions:"):

@@ -7,6 +7,7 @@ so there is exactly one place that maps failures to exit statuses.
 from __future__ import annotations
 
 from enum import IntEnum
+from typing import Any
 
 
 class ExitStatus(IntEnum):
@@ -33,6 +34,7 @@ class EnrichError(Exception):
         super().__init__(message)
         self.message = message
         self.path = path
+        self.usage: Any = None  # tokens already paid for when a draft failed part-way (enrich.llm.Usage)
 
     def __str__(self) -> str:
         return f"{self.path}: {self.message}" if self.path else self.message
@@ -55,18 +57,23 @@ class EndpointError(EnrichError):
 
     exit_status = ExitStatus.ENDPOINT
 
-    def __init__(self, message: str, *, path: str | None = None, fatal: bool = False) -> None:
+    def __init__(self, message: str, *, path: str | None = None, fatal: bool = False, status: int | None = None) -> None:
         super().__init__(message, path=path)
         # fatal: the same failure will happen for every file (bad key, quota, unreachable)
         self.fatal = fatal
+        self.status = status  # the HTTP status behind it, when there was one
 
 
 class RateLimitedError(EndpointError):
     """The endpoint asked us to wait longer than the deadline allows."""
 
     def __init__(self, message: str, *, retry_after: float | None = None, path: str | None = None) -> None:
-        super().__init__(message, path=path)
+        super().__init__(message, path=path, status=429)
         self.retry_after = retry_after
+
+
+class HaltedError(EndpointError):
+    """A run was stopped (a fatal error elsewhere, a budget): requests not yet sent are not sent."""
 
 
 class ValidationFailed(EnrichError):

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from enrich.errors import EndpointError, RateLimitedError
+from enrich.errors import EndpointError, HaltedError, RateLimitedError
 
 if TYPE_CHECKING:
     import openai
@@ -68,9 +68,26 @@ class Deadline:
 class RateGate:
     """Shared by all workers: after a 429 (or an exhausted rate-limit header) everyone waits."""
 
-    def __init__(self) -> None:
+    def __init__(self, max_in_flight: int | None = None) -> None:
         self._lock = threading.Lock()
         self._resume_at = 0.0
+        self._halted: str | None = None
+        # at most this many requests on the wire at once, however many workers prepare files
+        self.slots = threading.BoundedSemaphore(max_in_flight) if max_in_flight else None
+
+    def halt(self, reason: str) -> None:
+        """Stop every worker before its next request (a fatal error elsewhere, a budget reached)."""
+        with self._lock:
+            self._halted = reason
+
+    def slot(self) -> contextlib.AbstractContextManager[Any]:
+        """Hold one of the in-flight slots (if limited) for the duration of one request."""
+        return self.slots if self.slots is not None else contextlib.nullcontext()
+
+    def check_halted(self) -> None:
+        with self._lock:
+            if self._halted is not None:
+                raise HaltedError(f"not sent: {self._halted}")
 
     def hold(self, seconds: float) -> None:
         with self._lock:
@@ -81,6 +98,7 @@ class RateGate:
             return max(0.0, self._resume_at - time.monotonic())
 
     def wait(self, deadline: Deadline) -> None:
+        self.check_halted()
         delay = self.wait_time()
         if delay <= 0:
             return
@@ -282,8 +300,8 @@ class LLMClient:
         started = time.monotonic()
         try:
             for attempt in retrying:
-                with attempt:
-                    self.gate.wait(deadline)
+                with attempt, self.gate.slot():
+                    self.gate.wait(deadline)  # after taking a slot: a 429 seen meanwhile still holds us
                     remaining = deadline.remaining()
                     if remaining <= 0:
                         raise EndpointError(f"deadline of {deadline.seconds:.0f}s per file passed")
@@ -364,18 +382,22 @@ def _describe(exc: BaseException, host: str) -> EndpointError:
     if isinstance(exc, openai.APIConnectionError):
         return EndpointError(f"cannot reach {host}: is the server running and the base URL right?", fatal=True)
     if status == 401:
-        return EndpointError(f"{host} rejected the API key (401); check OPENAI_API_KEY", fatal=True)
+        return EndpointError(f"{host} rejected the API key (401); check OPENAI_API_KEY", fatal=True, status=401)
     if status == 403:
-        return EndpointError(f"{host} refused access (403): {detail}", fatal=True)
+        return EndpointError(f"{host} refused access (403): {detail}", fatal=True, status=403)
     if status == 404:
-        return EndpointError(f"{host} has no such model or path (404): {detail}; check --model and --base-url", fatal=True)
+        return EndpointError(
+            f"{host} has no such model or path (404): {detail}; check --model and --base-url", fatal=True, status=404
+        )
     if status == 429 and _error_code(exc) == "insufficient_quota":
-        return EndpointError(f"{host}: quota exhausted (insufficient_quota); add credit or use another key", fatal=True)
+        return EndpointError(
+            f"{host}: quota exhausted (insufficient_quota); add credit or use another key", fatal=True, status=429
+        )
     if status == 429:
-        return EndpointError(f"{host} kept rate-limiting (429) after retries")
+        return EndpointError(f"{host} kept rate-limiting (429) after retries", status=429)
     if status is not None and status >= 500:
-        return EndpointError(f"{host} failed with {status} after retries: {detail}")
-    return EndpointError(f"{host} failed ({status}): {detail}")
+        return EndpointError(f"{host} failed with {status} after retries: {detail}", status=status)
+    return EndpointError(f"{host} failed ({status}): {detail}", status=status)
 
 
 def _with_schema_text(messages: list[dict[str, str]], schema: dict[str, Any]) -> list[dict[str, str]]:

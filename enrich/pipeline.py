@@ -32,11 +32,25 @@ def load_site_vocabulary(settings: Settings) -> Any:
     return load_vocabulary(settings.site_root)
 
 
-def build_drafter(settings: Settings, *, profile_file: Path | None = None, offline: bool = False) -> tuple[Drafter, str | None]:
-    """A Drafter for this site, and a one-line notice when drafting falls back to offline."""
+def build_drafter(
+    settings: Settings,
+    *,
+    profile_file: Path | None = None,
+    offline: bool = False,
+    planning: bool = False,
+    max_in_flight: int | None = None,
+) -> tuple[Drafter, str | None]:
+    """A Drafter for this site, and a one-line notice when drafting falls back to offline.
+
+    `planning`: the drafter only prepares, prices and keys files (batch --dry-run), so it needs no
+    endpoint. `max_in_flight`: at most this many requests on the wire at once (batch --jobs).
+    """
     profile = load_profile(settings.site_root, profile_file)
     override = Path(settings.prompts_dir) if settings.prompts_dir else settings.site_root / ".enrich" / "prompts"
     prompts = load_prompts(override)
+    vocab = load_site_vocabulary(settings)
+    if planning:
+        return Drafter(settings, profile, prompts, vocab=vocab, offline=offline, planning=True), None
     notice = None
     if not offline and not settings.has_endpoint:
         if not offline_available():
@@ -45,8 +59,12 @@ def build_drafter(settings: Settings, *, profile_file: Path | None = None, offli
         notice = NO_ENDPOINT_HELP + "; drafting offline, without a model"
     elif offline:
         notice = "drafting offline, without a model (--offline)"
-    vocab = load_site_vocabulary(settings)
-    return Drafter(settings, profile, prompts, vocab=vocab, offline=offline), notice
+    client = None
+    if not offline and max_in_flight:
+        from enrich.llm import LLMClient, RateGate
+
+        client = LLMClient(settings, gate=RateGate(max_in_flight=max_in_flight))
+    return Drafter(settings, profile, prompts, client=client, vocab=vocab, offline=offline), notice
 
 
 @dataclass

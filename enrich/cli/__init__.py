@@ -76,22 +76,19 @@ def main() -> None:
 
     \b
     enrich FILE            draft front matter for one transcript (same as `enrich draft FILE`)
-    enrich check FILES     check committed posts against the site profile (pre-commit hook)
+    enrich batch INBOX     draft a whole folder: concurrent, cached, resumable
+    enrich review          step through drafts: accept, edit, reject
+    enrich check FILES     check posts against the site profile (the pre-commit hook)
+    enrich vocab build DIR learn the site's tags and names from its posts
     enrich profile         show the effective site profile and where each setting came from
     """
 
 
 def _register() -> None:
-    from enrich.cli import draft_cmd
+    """Add every command family; each module imports only click at module level."""
+    from enrich.cli import batch_cmd, check_cmd, draft_cmd, vocab_cmd
 
-    draft_cmd.register(main)
-    for name in ("check_cmd", "vocab_cmd", "batch_cmd"):
-        try:
-            module = __import__(f"enrich.cli.{name}", fromlist=["register"])
-        except ModuleNotFoundError as exc:
-            if exc.name != f"enrich.cli.{name}":
-                raise
-            continue
+    for module in (draft_cmd, check_cmd, vocab_cmd, batch_cmd):
         module.register(main)
 
 

@@ -1,0 +1,161 @@
+"""Benchmark `enrich batch` on the 300 real transcripts of ../shared/corpus/raw against a fake model.
+
+    python bench/bench_batch.py [--jobs 16] [--latency 0.5] [--limit N]
+
+Starts FakeLLM in this process and runs the CLI as a subprocess pointed at it (OPENAI_BASE_URL), so
+the CLI's own CPU, threads and memory are measured as a user would meet them. Prints:
+
+1. wall time of the 300-file run against the ideal files x latency / jobs (target <= 1.2x), and the
+   peak RSS of the CLI process (target < 250 MB);
+2. the same with 20% of calls answered 429 + Retry-After 2 s: every file drafted, none lost;
+3. a re-run on the unchanged inbox: zero model calls, under 3 s wall.
+
+The corpus is only read: drafts, cache and reports go to a temporary site folder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from tests.fakeserver import FakeLLM, Reply, answer, error, valid_answer  # noqa: E402
+
+CORPUS = REPO.parent / "shared" / "corpus" / "raw"
+CPU = [0.0]  # CPU seconds of the last CLI run
+
+
+def run_cli(site: Path, base_url: str, *args: str) -> tuple[int, float, float, str]:
+    """(exit status, wall seconds, peak RSS in MB, output tail) of one `enrich` subprocess."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "ENRICH_"))}
+    env.update(OPENAI_BASE_URL=base_url, OPENAI_API_KEY="sk-bench-not-a-key", ENRICH_CACHE_DIR=str(site / "user-cache"))
+    started = time.perf_counter()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "enrich", *args], cwd=site, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    out_chunks: list[bytes] = []
+    err_chunks: list[bytes] = []
+    readers = [
+        threading.Thread(target=lambda: out_chunks.append(proc.stdout.read() if proc.stdout else b"")),
+        threading.Thread(target=lambda: err_chunks.append(proc.stderr.read() if proc.stderr else b"")),
+    ]
+    for reader in readers:
+        reader.start()
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - started
+    for reader in readers:
+        reader.join()
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    tail = (b"".join(out_chunks) + b"".join(err_chunks)).decode("utf-8", "replace").strip().splitlines()[-12:]
+    CPU[0] = usage.ru_utime + usage.ru_stime
+    return proc.returncode, wall, usage.ru_maxrss / 1024, "\n".join(tail)
+
+
+def inbox_of(limit: int | None, tmp: Path) -> tuple[Path, int]:
+    files = sorted(CORPUS.glob("*.txt"))
+    if limit is None or limit >= len(files):
+        return CORPUS, len(files)
+    inbox = tmp / "inbox"
+    inbox.mkdir()
+    for path in files[:limit]:
+        (inbox / path.name).symlink_to(path)
+    return inbox, limit
+
+
+def report_totals(site: Path) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((site / "report.json").read_text(encoding="utf-8"))
+    totals: dict[str, Any] = data["totals"]
+    return totals
+
+
+def report_wall(site: Path) -> float:
+    wall: float = json.loads((site / "report.json").read_text(encoding="utf-8"))["wall_seconds"]
+    return wall
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--jobs", type=int, default=16)
+    parser.add_argument("--latency", type=float, default=0.5)
+    parser.add_argument("--limit", type=int, default=None, help="only the first N transcripts")
+    parser.add_argument("--skip-429", action="store_true", help="skip the 429 run (it takes a while)")
+    args = parser.parse_args()
+    if not CORPUS.is_dir():
+        print(f"no corpus at {CORPUS}: nothing to measure")
+        return 0
+    ok = True
+    with tempfile.TemporaryDirectory(prefix="enrich-bench-") as raw_tmp:
+        tmp = Path(raw_tmp)
+        inbox, count = inbox_of(args.limit, tmp)
+        ideal = count * args.latency / args.jobs
+        batch = ["batch", str(inbox), "--jobs", str(args.jobs), "--out", "drafts", "--report", "report.json", "--no-progress"]
+
+        # 1. the whole inbox, and its peak memory
+        site = tmp / "site"
+        site.mkdir()
+        with FakeLLM(latency=args.latency) as llm:
+            status, wall, rss, tail = run_cli(site, llm.base_url, *batch)
+            totals = report_totals(site)
+            drafted = totals["drafted"]
+            print(f"1. {count} files, latency {args.latency}s, --jobs {args.jobs}: exit {status}, {wall:.2f}s wall; "
+                  f"ideal {ideal:.2f}s -> {wall / ideal:.2f}x (target <= 1.2x); "
+                  f"{drafted} drafted, {len(llm.requests)} requests, peak concurrency {llm.max_active}; "
+                  f"peak RSS {rss:.0f} MB (target < 250 MB); CLI CPU {CPU[0]:.1f}s; batch wall {report_wall(site):.2f}s")
+            ok &= status == 0 and drafted == count and wall <= 1.2 * ideal and rss < 250
+            if status != 0:
+                print(tail)
+
+            # 3. the same inbox again: nothing to do
+            before = len(llm.requests)
+            status, wall, rss, tail = run_cli(site, llm.base_url, *batch)
+            calls = len(llm.requests) - before
+            totals = report_totals(site)
+            print(f"3. re-run on the unchanged inbox: exit {status}, {wall:.2f}s wall (target < 3 s), "
+                  f"{calls} model calls (target 0), {totals['unchanged']} unchanged")
+            ok &= status == 0 and calls == 0 and wall < 3.0
+
+        # 2. one call in five answered 429 + Retry-After 2 s
+        if not args.skip_429:
+            site = tmp / "site-429"
+            site.mkdir()
+            counter = {"n": 0}
+            lock = threading.Lock()
+
+            def responder(request: dict[str, Any]) -> Reply:
+                with lock:
+                    counter["n"] += 1
+                    limited = counter["n"] % 5 == 0
+                if limited:
+                    return error(429, "Rate limit reached", code="rate_limit_exceeded", headers={"retry-after": "2"})
+                return answer(valid_answer(request))
+
+            with FakeLLM(latency=args.latency) as llm:
+                llm.responder = responder
+                status, wall, rss, tail = run_cli(site, llm.base_url, *batch)
+                totals = report_totals(site)
+                limited = sum(1 for i in range(1, counter["n"] + 1) if i % 5 == 0)
+                print(f"2. with 20% of calls answered 429 + Retry-After 2s: exit {status}, {wall:.2f}s wall, "
+                      f"{totals['drafted']}/{count} drafted, {totals['failed']} failed, {totals['not_started']} not started, "
+                      f"{counter['n']} requests of which {limited} were 429")
+                ok &= status == 0 and totals["drafted"] == count
+                if status != 0:
+                    data = json.loads((site / "report.json").read_text(encoding="utf-8"))
+                    for row in data["files"]:
+                        if row["outcome"] != "drafted":
+                            print(f"   {row['outcome']}: {row['error']}")
+    print("all targets met" if ok else "SOME TARGETS MISSED")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

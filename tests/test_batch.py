@@ -1,0 +1,354 @@
+"""`enrich batch INBOX` end to end against the fake server: cache, resume, lock, rate limits, budgets."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from enrich.batch import FileResult, InboxLock, Price, Progress, lock_path, price_for, price_table
+from enrich.cache import JsonlLog
+from enrich.errors import ConfigError, ExitStatus
+from tests.conftest import FIXTURES, REPO, run_cli
+from tests.fakeserver import FakeLLM, Reply, answer, error, valid_answer
+
+KEY = "sk-test-SECRET-0123456789abcdef"
+GOOD = ["zh-trade-article.txt", "en-podcast.srt", "xK3mP9qL2wA.txt", "xK3mP9qL2wA.info.json"]
+
+
+def make_inbox(site: Path, names: list[str] = GOOD) -> Path:
+    inbox = site / "inbox"
+    inbox.mkdir(exist_ok=True)
+    for name in names:
+        shutil.copy(FIXTURES / name, inbox / name)
+    return inbox
+
+
+def use(monkeypatch: pytest.MonkeyPatch, llm: FakeLLM) -> None:
+    monkeypatch.setenv("OPENAI_BASE_URL", llm.base_url)
+    monkeypatch.setenv("OPENAI_API_KEY", KEY)
+
+
+def report(path: Path) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return data
+
+
+def outcomes(path: Path) -> dict[str, str]:
+    return {Path(f["input"]).name: f["outcome"] for f in report(path)["files"]}
+
+
+def test_batch_drafts_every_file_and_rerun_costs_nothing(fake_llm: FakeLLM, isolated: Path) -> None:
+    make_inbox(isolated)
+    result = run_cli("batch", "inbox", "--jobs", "3", "--report", "r.json")
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in (isolated / "drafts").iterdir()) == ["en-podcast.md", "xK3mP9qL2wA.md", "zh-trade-article.md"]
+    assert len(fake_llm.requests) == 3
+    data = report(isolated / "r.json")
+    assert data["totals"]["drafted"] == 3 and data["totals"]["calls"] == 3 and data["ok"] is True
+    row = data["files"][0]
+    assert {"input", "outcome", "draft", "key", "tokens_in", "tokens_out", "cost", "seconds", "flags"} <= set(row)
+    assert row["tokens_in"] == 100 and row["cost"] > 0
+    assert "drafted" in result.output and "total" in result.output
+
+    again = run_cli("batch", "inbox", "--report", "r.json")
+    assert again.exit_code == 0, again.output
+    assert len(fake_llm.requests) == 3  # not a single new call
+    assert set(outcomes(isolated / "r.json").values()) == {"unchanged"}
+
+
+def test_changed_input_is_redrafted_and_deleted_draft_comes_from_cache(fake_llm: FakeLLM, isolated: Path) -> None:
+    inbox = make_inbox(isolated)
+    run_cli("batch", "inbox")
+    first = (isolated / "drafts" / "en-podcast.md").read_text(encoding="utf-8")
+    with (inbox / "en-podcast.srt").open("a", encoding="utf-8") as handle:
+        handle.write("\n99\n00:09:00,000 --> 00:09:02,000\nOne more line about the migration.\n")
+    (isolated / "drafts" / "zh-trade-article.md").unlink()
+    result = run_cli("batch", "inbox", "--report", "r.json")
+    assert result.exit_code == 0, result.output
+    assert len(fake_llm.requests) == 4  # only the changed input
+    got = outcomes(isolated / "r.json")
+    assert got["en-podcast.srt"] == "drafted" and got["zh-trade-article.txt"] == "cached"
+    assert (isolated / "drafts" / "en-podcast.md").read_text(encoding="utf-8") != first
+    assert (isolated / "drafts" / "zh-trade-article.md").is_file()
+
+
+def test_a_draft_a_person_edited_is_never_overwritten(fake_llm: FakeLLM, isolated: Path) -> None:
+    inbox = make_inbox(isolated)
+    run_cli("batch", "inbox")
+    draft = isolated / "drafts" / "zh-trade-article.md"
+    edited = draft.read_text(encoding="utf-8").replace("title:", "title: 人工", 1)
+    draft.write_text(edited, encoding="utf-8")
+    with (inbox / "zh-trade-article.txt").open("a", encoding="utf-8") as handle:
+        handle.write("\n补充一段新的内容。\n")
+    result = run_cli("batch", "inbox", "--report", "r.json")
+    assert result.exit_code == 0, result.output
+    assert outcomes(isolated / "r.json")["zh-trade-article.txt"] == "kept"
+    assert len(fake_llm.requests) == 3  # never pays for a draft it would not write
+    assert draft.read_text(encoding="utf-8") == edited
+    assert "kept" in result.output
+
+
+def test_resume_after_a_crash_left_a_temp_file_and_a_torn_manifest_line(fake_llm: FakeLLM, isolated: Path) -> None:
+    inbox = make_inbox(isolated)
+    run_cli("batch", "inbox")
+    drafts = isolated / "drafts"
+    # a kill -9 mid-write: a temp file beside the drafts, a draft not written yet, half a manifest line
+    stale = drafts / ".en-podcast.md.x1y2z3.tmp"
+    stale.write_text("---\ntitle: half", encoding="utf-8")
+    old = time.time() - 60
+    os.utime(stale, (old, old))
+    (drafts / "en-podcast.md").unlink()
+    manifest = isolated / ".enrich" / "manifest.jsonl"
+    with manifest.open("a", encoding="utf-8") as handle:
+        handle.write('{"event":"wrote","draft":"/x/en-po')
+    with (inbox / "zh-trade-article.txt").open("a", encoding="utf-8") as handle:
+        handle.write("\n又一段。\n")  # so this run appends after the torn line
+    result = run_cli("batch", "inbox", "--report", "r.json")
+    assert result.exit_code == 0, result.output
+    assert len(fake_llm.requests) == 4  # only the changed input: nothing finished is done again
+    assert outcomes(isolated / "r.json")["en-podcast.srt"] == "cached"
+    assert not stale.exists()
+    assert (drafts / "en-podcast.md").is_file()
+    records = list(JsonlLog(manifest).read())
+    assert len(records) == 4 and manifest.read_text(encoding="utf-8").endswith("}\n")
+    assert records[-1]["draft"].endswith("zh-trade-article.md")
+
+
+def test_kill_9_mid_run_then_rerun_finishes_without_redoing_work(isolated: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    names = [f"note{i}.txt" for i in range(8)]
+    inbox = isolated / "inbox"
+    inbox.mkdir()
+    text = (FIXTURES / "zh-trade-article.txt").read_text(encoding="utf-8")
+    for i, name in enumerate(names):
+        (inbox / name).write_text(f"第{i}篇。\n" + text, encoding="utf-8")
+    with FakeLLM(latency=0.25) as llm:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "ENRICH_"))}
+        env.update(OPENAI_BASE_URL=llm.base_url, OPENAI_API_KEY=KEY, ENRICH_CACHE_DIR=str(isolated / "uc"))
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "enrich", "batch", "inbox", "--jobs", "2"],
+            cwd=isolated, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        cache = isolated / ".enrich" / "cache"
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and len(list(cache.rglob("*.json"))) < 3:
+            time.sleep(0.02)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        finished = len(list(cache.rglob("*.json")))
+        assert 3 <= finished < len(names)
+        before = len(llm.requests)
+        use(monkeypatch, llm)
+        result = run_cli("batch", "inbox", "--jobs", "4", "--report", "r.json")
+        assert result.exit_code == 0, result.output
+        assert len(llm.requests) - before == len(names) - finished  # finished files cost nothing again
+    assert not list((isolated / "drafts").glob(".*.tmp"))
+    drafts = sorted((isolated / "drafts").iterdir())
+    assert [p.name for p in drafts] == sorted(n.replace(".txt", ".md") for n in names)  # no partial, no duplicate
+    for draft in drafts:
+        text = draft.read_text(encoding="utf-8")
+        assert text.startswith("---\n") and "# enrich-provenance: " in text
+
+
+def test_a_second_batch_on_the_same_inbox_is_refused_and_a_stale_lock_does_not_block(fake_llm: FakeLLM, isolated: Path) -> None:
+    inbox = make_inbox(isolated)
+    path = lock_path(isolated, inbox)
+    with InboxLock(path, inbox):
+        result = run_cli("batch", "inbox")
+    assert result.exit_code == ExitStatus.LOCKED
+    assert "another enrich batch is running on this inbox" in result.stderr and f"pid {os.getpid()}" in result.stderr
+    assert not fake_llm.requests
+    path.write_text("pid 999999, started long ago\n", encoding="utf-8")  # left by a killed run: no flock held
+    result = run_cli("batch", "inbox")
+    assert result.exit_code == 0, result.output
+
+
+def test_a_429_holds_every_worker(isolated: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    make_inbox(isolated, [f"{n}" for n in GOOD] + ["zh-rolling.vtt", "en-notes.md"])
+    times: list[float] = []
+    lock = threading.Lock()
+
+    def responder(request: dict[str, Any]) -> Reply:
+        with lock:
+            times.append(time.monotonic())
+            first = len(times) == 1
+        if first:
+            return Reply(**{**error(429, "slow down", headers={"retry-after": "1"}).__dict__, "delay": 0.001})
+        return answer(valid_answer(request))
+
+    with FakeLLM(latency=0.3) as llm:
+        llm.responder = responder
+        use(monkeypatch, llm)
+        result = run_cli("batch", "inbox", "--jobs", "2")
+        assert result.exit_code == 0, result.output
+        assert llm.max_active <= 2
+    limited_at = times[0]
+    later = times[2:]  # the second request was already in flight when the 429 came
+    assert len(later) == 4 and min(later) >= limited_at + 0.9
+
+
+def test_a_file_parked_on_a_long_retry_after_is_drafted_later(isolated: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    make_inbox(isolated)
+    with FakeLLM() as llm:
+        llm.push(error(429, "come back later", headers={"retry-after-ms": "1500"}))
+        use(monkeypatch, llm)
+        result = run_cli("batch", "inbox", "--jobs", "1", "--deadline", "1", "--report", "r.json")
+        assert result.exit_code == 0, result.output
+        assert "parked" in result.output
+        assert set(outcomes(isolated / "r.json").values()) == {"drafted"}
+        assert len(llm.requests) == 4
+
+
+def test_a_fatal_error_stops_the_batch_with_one_message(isolated: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    inbox = isolated / "inbox"
+    inbox.mkdir()
+    for i in range(12):
+        shutil.copy(FIXTURES / "zh-trade-article.txt", inbox / f"t{i:02d}.txt")
+    with FakeLLM() as llm:
+        llm.responder = lambda request: error(401, "Incorrect API key provided", code="invalid_api_key")
+        use(monkeypatch, llm)
+        result = run_cli("batch", "inbox", "--jobs", "2", "--report", "r.json")
+        assert result.exit_code == ExitStatus.ENDPOINT
+        assert result.output.count("rejected the API key") == 1
+        assert "stopped early" in result.stderr
+        assert len(llm.requests) <= 4
+    data = report(isolated / "r.json")
+    assert data["totals"]["not_started"] >= 8 and data["ok"] is False
+    assert KEY not in result.output and KEY not in (isolated / "r.json").read_text(encoding="utf-8")
+
+
+def test_one_bad_file_is_reported_and_the_others_are_drafted(fake_llm: FakeLLM, isolated: Path) -> None:
+    inbox = make_inbox(isolated)
+    (inbox / "broken.txt").write_bytes(b"\x00\x01\x02binary" * 100)
+    (inbox / "notes.pdf").write_bytes(b"%PDF-1.4")
+    result = run_cli("batch", "inbox", "--report", "r.json")
+    assert result.exit_code == ExitStatus.FINDINGS
+    got = outcomes(isolated / "r.json")
+    assert got["broken.txt"] == "failed" and got["notes.pdf"] == "failed"
+    assert [v for k, v in got.items() if k not in ("broken.txt", "notes.pdf")] == ["drafted"] * 3
+    assert "inbox/broken.txt: binary file" in result.stdout and "unsupported file type .pdf" in result.stdout
+
+
+def test_two_inputs_with_one_draft_name_do_not_clobber(fake_llm: FakeLLM, isolated: Path) -> None:
+    inbox = make_inbox(isolated, ["en-podcast.srt"])
+    shutil.copy(FIXTURES / "en-notes.md", inbox / "en-podcast.md")
+    result = run_cli("batch", "inbox", "--report", "r.json")
+    assert result.exit_code == ExitStatus.FINDINGS
+    got = outcomes(isolated / "r.json")
+    assert sorted(got.values()) == ["drafted", "failed"]
+    assert "would be the same as that of" in result.stdout
+
+
+def test_dry_run_counts_offline_and_prices_per_model(isolated: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    make_inbox(isolated)
+    (isolated / "enrich.toml").write_text('[prices]\n"my-local" = { input = 0.0, output = 0.0 }\n', encoding="utf-8")
+    with FakeLLM() as llm:
+        use(monkeypatch, llm)
+        result = run_cli("batch", "inbox", "--dry-run", "--report", "r.json")
+        assert not llm.requests
+    assert result.exit_code == 0, result.output
+    assert "3 to draft" in result.stdout and "no model was called" in result.stdout
+    assert "gpt-4.1-mini" in result.stdout and "<- --model / config" in result.stdout and "my-local" in result.stdout
+    data = report(isolated / "r.json")
+    assert data["dry_run"] is True and all(f["estimate_in"] > 100 for f in data["files"])
+    assert not (isolated / "drafts").exists()
+
+
+def test_dry_run_needs_no_endpoint_and_knows_what_is_cached(
+    fake_llm: FakeLLM, isolated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_inbox(isolated)
+    run_cli("batch", "inbox")
+    monkeypatch.delenv("OPENAI_BASE_URL")
+    monkeypatch.delenv("OPENAI_API_KEY")
+    result = run_cli("batch", "inbox", "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert "0 to draft, 3 already drafted or cached" in result.stdout
+
+
+def test_max_cost_stops_starting_files(fake_llm: FakeLLM, isolated: Path) -> None:
+    make_inbox(isolated)
+    result = run_cli("batch", "inbox", "--max-cost", "0.000001", "--report", "r.json")
+    assert result.exit_code == ExitStatus.FINDINGS
+    assert "--max-cost" in result.stderr and not fake_llm.requests
+    assert set(outcomes(isolated / "r.json").values()) == {"not-started"}
+    result = run_cli("batch", "inbox", "--max-cost", "5")
+    assert result.exit_code == 0, result.output
+    assert len(fake_llm.requests) == 3
+
+
+def test_max_cost_needs_a_price(fake_llm: FakeLLM, isolated: Path) -> None:
+    make_inbox(isolated)
+    result = run_cli("batch", "inbox", "--model", "llama3:8b", "--max-cost", "1")
+    assert result.exit_code == ExitStatus.CONFIG
+    assert "[prices]" in result.stderr
+
+
+def test_move_done_moves_inputs_and_their_sidecars(fake_llm: FakeLLM, isolated: Path) -> None:
+    inbox = make_inbox(isolated)
+    result = run_cli("batch", "inbox", "--move-done", "done")
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in (isolated / "done").iterdir()) == sorted(GOOD)
+    assert not list(inbox.iterdir())
+
+
+def test_inputs_are_never_modified(fake_llm: FakeLLM, isolated: Path) -> None:
+    inbox = make_inbox(isolated)
+    before = {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in inbox.iterdir()}
+    run_cli("batch", "inbox")
+    assert {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in inbox.iterdir()} == before
+
+
+def test_no_secret_in_cache_manifest_or_report(fake_llm: FakeLLM, isolated: Path) -> None:
+    make_inbox(isolated)
+    run_cli("batch", "inbox", "--report", "r.json")
+    for path in [isolated / "r.json", *(isolated / ".enrich").rglob("*")]:
+        if path.is_file():
+            assert KEY not in path.read_text(encoding="utf-8", errors="replace")
+
+
+def test_jsonl_log_tolerates_a_torn_last_line(tmp_path: Path) -> None:
+    log = JsonlLog(tmp_path / "log.jsonl")
+    log.append({"a": 1})
+    with log.path.open("ab") as handle:
+        handle.write(b'{"a": 2, "b"')
+    assert list(log.read()) == [{"a": 1}]
+    log.append({"a": 3})
+    assert list(log.read()) == [{"a": 1}, {"a": 3}]
+
+
+def test_prices_match_snapshots_and_sites_override_them() -> None:
+    table = price_table({"gpt-4.1-mini": {"input": 1, "output": 2}, "local": [0, 0]})
+    assert price_for("gpt-4.1-mini-2025-04-14", table) == Price(1.0, 2.0)
+    assert price_for("local", table) == Price(0.0, 0.0)
+    assert price_for("mystery", table) is None
+    with pytest.raises(ConfigError):
+        price_table({"x": {"input": "cheap"}})
+
+
+def test_progress_bar_on_a_terminal_and_plain_lines_otherwise() -> None:
+    from enrich.cli.batch_cmd import ProgressView
+
+    progress = Progress(total=4, done=1, failed=1, tokens=1500, cost=0.01)
+    progress.last = FileResult(input="inbox/a.txt", outcome="drafted", tokens_in=100, tokens_out=50, calls=1)
+    tty = io.StringIO()
+    ProgressView(tty, tty=True)(progress)
+    assert tty.getvalue().startswith("\r[") and "2/4" in tty.getvalue() and "ETA" in tty.getvalue()
+    assert "1.5k tokens" in tty.getvalue()
+    plain = io.StringIO()
+    ProgressView(plain, tty=False)(progress)
+    assert plain.getvalue() == "[2/4] drafted     a.txt (100+50 tokens)\n"
+
+
+def test_bench_script_exists() -> None:
+    assert (REPO / "bench" / "bench_batch.py").is_file()
