@@ -61,6 +61,7 @@ SIDECAR_SUFFIX = ".info.json"
 MAX_PARK_ROUNDS = 3
 MAX_PARK_WAIT = 3600.0
 EXTRA_WORKERS = 8
+BYTES_PER_TOKEN = 3  # a rough floor over English and Chinese text, for planning only
 
 # Outcomes. A file "succeeded" when it has a draft (new, from cache, or already there), or when a
 # person already dealt with it (edited or reviewed): nothing left for batch to do.
@@ -536,8 +537,10 @@ class BatchRun:
         for clash in results.values():
             self._record(clash)
         todo = [p for p in inputs if _key(p) not in results]
-        # Biggest first: long transcripts may need several calls, so they should not start last.
-        todo.sort(key=lambda p: -_size(p))
+        # Transcripts long enough to need several calls start first, biggest first, so they do not
+        # finish last; the others keep the inbox order, so small files get the first requests out fast.
+        several_calls = self.drafter.input_budget(overhead=2000) * BYTES_PER_TOKEN
+        todo.sort(key=lambda p: -_size(p) if _size(p) > several_calls else 0)
         jobs = max(1, self.options.jobs)
         workers = jobs + min(jobs, EXTRA_WORKERS)  # extra workers do CPU work while `jobs` requests are in flight
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="enrich-batch") as pool:

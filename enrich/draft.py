@@ -336,7 +336,7 @@ class Drafter:
         system = self._system("draft-system")
         context = self._context(prepared)
         overhead = self._fixed_overhead(prepared.ask) + count_tokens(context)
-        chunks = plan_chunks(neutralise(prepared.cleaned.text), self.input_budget(overhead))
+        chunks = plan_chunks(neutralise(prepared.cleaned.text), self.input_budget(overhead), exact=False)
         prov.chunks = len(chunks)
         if len(chunks) == 1:
             user = self.prompts.render("draft-user", context=context, transcript=chunks[0].text)
@@ -459,7 +459,6 @@ class Drafter:
 
     def _ground(self, values: dict[str, Any], prepared: Prepared, prov: Provenance) -> dict[str, Any]:
         """Keep each entity with the transcript words that mention it; flag those no words support."""
-        text = prepared.folded
         out: dict[str, Any] = {}
         for key, value in values.items():
             if key.startswith("_mentions:"):
@@ -470,7 +469,7 @@ class Drafter:
                 continue
             for name, mention in zip(value, mentions, strict=True):
                 candidates = [mention, name, *(self.vocab.aliases(key, name) if self.vocab is not None else [])]
-                if not any(c and _fold(c) and _fold(c) in text for c in candidates):
+                if not any(c and _fold(c) and _fold(c) in prepared.folded for c in candidates):
                     quoted = f" (quoted as {mention!r})" if mention else ""
                     prov.flags.append(Flag("ungrounded", key, f"{name!r} is not mentioned in the transcript{quoted}", name))
         for key in out:

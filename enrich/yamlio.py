@@ -28,10 +28,23 @@ def _str_representer(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
 _SiteDumper.add_representer(str, _str_representer)
 
 
+
+
+def dump_front_matter(values: dict[str, Any], profile: Profile) -> str:
+    """The YAML between the `---` lines (without them), keys in the profile's order."""
+    ordered = {key: values[key] for key in profile.ordered_keys(list(values))}
+    return dump_value_map(ordered)
+
+
 def dump_value(key: str, value: Any) -> str:
     """One `key: value` entry (possibly several lines), as the site writes it."""
+    return dump_value_map({key: value})
+
+
+def dump_value_map(values: dict[str, Any]) -> str:
+    """Entries in the given order, in one pass of the emitter."""
     text: str = yaml.dump(
-        {key: value},
+        values,
         Dumper=_SiteDumper,
         allow_unicode=True,
         sort_keys=False,
@@ -39,12 +52,7 @@ def dump_value(key: str, value: Any) -> str:
         width=1_000_000,
         indent=2,
     )
-    return text
-
-
-def dump_front_matter(values: dict[str, Any], profile: Profile) -> str:
-    """The YAML between the `---` lines (without them), keys in the profile's order."""
-    return "".join(dump_value(key, values[key]) for key in profile.ordered_keys(list(values)))
+    return text if values else ""
 
 
 def render_document(values: dict[str, Any], profile: Profile, body: str, trailer: str = "") -> str:
