@@ -587,7 +587,7 @@ class BatchRun:
 
     def _wait_for_gate(self, parked: list[Path], results: dict[str, FileResult]) -> None:
         """Sleep until the endpoint's Retry-After has passed, then the parked files are tried again."""
-        gate = None if self.drafter.offline else self.drafter.client.gate
+        gate = None if self.drafter.offline else self.drafter.rate_gate
         hinted = max((results[_key(p)].retry_after or 0.0) for p in parked)
         delay = min(MAX_PARK_WAIT, max(gate.wait_time() if gate is not None else 0.0, 0.0) or hinted)
         ends = time.monotonic() + delay
@@ -786,8 +786,9 @@ class BatchRun:
             self._stopped = redact(reason)
             self._stop_error = error
             self._stop.set()
-            if not self.drafter.offline:
-                self.drafter.client.gate.halt(self._stopped)  # workers waiting for a request slot send nothing
+            gate = self.drafter.rate_gate
+            if gate is not None:
+                gate.halt(self._stopped)  # workers waiting for a request slot send nothing
 
     def _record(self, res: FileResult) -> FileResult:
         if res.outcome == FAILED:

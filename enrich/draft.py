@@ -12,6 +12,7 @@ import functools
 import hashlib
 import json
 import re
+import threading
 import time
 import unicodedata
 from dataclasses import dataclass
@@ -28,7 +29,7 @@ from enrich.validate import Problem, validate_front_matter
 
 if TYPE_CHECKING:
     from enrich.config import Settings
-    from enrich.llm import Answer, Deadline, LLMClient, Usage
+    from enrich.llm import Answer, Deadline, LLMClient, RateGate, Usage
 
 MAX_REPAIRS = 2
 SHORTLIST_SIZE = 40
@@ -142,6 +143,7 @@ class Drafter:
         vocab: Any = None,
         offline: bool = False,
         planning: bool = False,
+        gate: RateGate | None = None,
     ) -> None:
         self.settings = settings
         self.profile = profile
@@ -149,6 +151,8 @@ class Drafter:
         self.vocab = vocab
         self.offline = offline
         self._client = client
+        self._gate = gate
+        self._client_lock = threading.Lock()
         self._overheads: dict[tuple[str, ...], int] = {}
         if not offline and not planning and client is None and not settings.has_endpoint:
             from enrich.config import NO_ENDPOINT_HELP
@@ -157,11 +161,18 @@ class Drafter:
 
     @property
     def client(self) -> LLMClient:
-        if self._client is None:
-            from enrich.llm import LLMClient
+        """The endpoint client, created on first use: a run that needs no call never imports openai."""
+        with self._client_lock:
+            if self._client is None:
+                from enrich.llm import LLMClient
 
-            self._client = LLMClient(self.settings)
-        return self._client
+                self._client = LLMClient(self.settings, gate=self._gate)
+            return self._client
+
+    @property
+    def rate_gate(self) -> RateGate | None:
+        """The gate requests wait at, without creating a client just to ask."""
+        return self._client.gate if self._client is not None else self._gate
 
     # -- stage 1: read, clean, decide what to ask -----------------------------------------------
     def prepare(self, path: Path) -> Prepared:

@@ -59,12 +59,12 @@ def build_drafter(
         notice = NO_ENDPOINT_HELP + "; drafting offline, without a model"
     elif offline:
         notice = "drafting offline, without a model (--offline)"
-    client = None
+    gate = None
     if not offline and max_in_flight:
-        from enrich.llm import LLMClient, RateGate
+        from enrich.llm import RateGate  # light: openai itself is imported only with the first request
 
-        client = LLMClient(settings, gate=RateGate(max_in_flight=max_in_flight))
-    return Drafter(settings, profile, prompts, client=client, vocab=vocab, offline=offline), notice
+        gate = RateGate(max_in_flight=max_in_flight)
+    return Drafter(settings, profile, prompts, gate=gate, vocab=vocab, offline=offline), notice
 
 
 @dataclass
