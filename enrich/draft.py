@@ -30,6 +30,7 @@ from enrich.validate import Problem, validate_front_matter
 if TYPE_CHECKING:
     from enrich.config import Settings
     from enrich.llm import Answer, Deadline, LLMClient, RateGate, Usage
+    from enrich.tokens import Chunk
 
 MAX_REPAIRS = 2
 SHORTLIST_SIZE = 40
@@ -377,7 +378,7 @@ class Drafter:
         prov.tokens_in, prov.tokens_out, prov.calls = usage.prompt_tokens, usage.completion_tokens, usage.calls
         return self._ground(values, prepared, prov), usage.seconds
 
-    def _take_notes(self, prepared: Prepared, chunks: list[Any], deadline: Deadline, usage: Any) -> list[Any]:
+    def _take_notes(self, prepared: Prepared, chunks: list[Chunk], deadline: Deadline, usage: Usage) -> list[Any]:
         schema = notes_schema(prepared.ask)
         system = self.prompts.render("chunk-system", language_name=self.profile.language_name)
         notes = []
@@ -398,7 +399,7 @@ class Drafter:
         system: str,
         schema: dict[str, Any],
         deadline: Deadline,
-        usage: Any,
+        usage: Usage,
         prov: Provenance,
     ) -> dict[str, Any]:
         """The answer as field values, re-asking at most MAX_REPAIRS times with only the answer and the problems."""
