@@ -126,7 +126,7 @@ def _summary(result: BatchResult) -> str:
     from enrich.batch import CACHED, DRAFTED, FAILED, KEPT, NOT_STARTED, REVIEWED, UNCHANGED
 
     rows = [
-        (DRAFTED, "drafted with the model"),
+        (DRAFTED, "drafted offline, without a model" if result.model == "offline" else "drafted with the model"),
         (CACHED, "written from the cache (no model call)"),
         (UNCHANGED, "draft already up to date"),
         (KEPT, "draft edited by a person: kept, not replaced"),
