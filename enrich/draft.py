@@ -154,7 +154,7 @@ class Drafter:
         self._client = client
         self._gate = gate
         self._client_lock = threading.Lock()
-        self._overheads: dict[tuple[str, ...], int] = {}
+        self._overheads: dict[tuple[object, ...], int] = {}
         if not offline and not planning and client is None and not settings.has_endpoint:
             from enrich.config import NO_ENDPOINT_HELP
 
@@ -299,14 +299,15 @@ class Drafter:
             lines.append(extra)
         return "\n".join(lines)
 
-    def _fixed_overhead(self, ask: list[FieldSpec]) -> int:
+    def _fixed_overhead(self, ask: list[FieldSpec], *, exact: bool = True) -> int:
         """Tokens of the instructions and schema, the same for every file that asks the same fields."""
-        from enrich.tokens import count_tokens
+        from enrich.tokens import count_tokens, estimate_tokens
 
-        key = tuple(f.name for f in ask)
+        key = (exact, *(f.name for f in ask))
         if key not in self._overheads:
+            count = count_tokens if exact else estimate_tokens
             schema = json.dumps(answer_schema(ask), ensure_ascii=False)
-            self._overheads[key] = count_tokens(self._system("draft-system")) + count_tokens(schema)
+            self._overheads[key] = count(self._system("draft-system")) + count(schema)
         return self._overheads[key]
 
     def _system(self, template: str) -> str:
@@ -342,13 +343,19 @@ class Drafter:
             raise
 
     def _ask_model(self, prepared: Prepared, prov: Provenance, deadline: Deadline, usage: Usage) -> tuple[dict[str, Any], float]:
-        from enrich.tokens import count_tokens, plan_chunks
+        from enrich.tokens import Chunk, count_tokens, estimate_tokens, plan_chunks
 
         schema = answer_schema(prepared.ask)
         system = self._system("draft-system")
         context = self._context(prepared)
-        overhead = self._fixed_overhead(prepared.ask) + count_tokens(context)
-        chunks = plan_chunks(neutralise(prepared.cleaned.text), self.input_budget(overhead), exact=False)
+        text = neutralise(prepared.cleaned.text)
+        rough = self._fixed_overhead(prepared.ask, exact=False) + estimate_tokens(context)
+        if (estimate_tokens(text) + rough) * 2 <= self.input_budget(0):
+            # far from the budget: one chunk, and no need to load the tokenizer for an exact count
+            overhead, chunks = rough, [Chunk(0, text, estimate_tokens(text))]
+        else:
+            overhead = self._fixed_overhead(prepared.ask) + count_tokens(context)
+            chunks = plan_chunks(text, self.input_budget(overhead))
         prov.chunks = len(chunks)
         if len(chunks) == 1:
             user = self.prompts.render("draft-user", context=context, transcript=chunks[0].text)

@@ -76,16 +76,8 @@ class Chunk:
     tokens: int
 
 
-def plan_chunks(text: str, budget: int, *, exact: bool = True) -> list[Chunk]:
-    """Split `text` into pieces of at most `budget` tokens, on paragraph, then line, then sentence bounds.
-
-    With `exact=False`, a text whose estimate is under half the budget is one chunk without being
-    tokenised (its `tokens` is then the estimate): drafting skips the count when it cannot matter.
-    """
-    if not exact:
-        estimate = estimate_tokens(text)
-        if estimate * 2 <= budget:
-            return [Chunk(0, text, estimate)]
+def plan_chunks(text: str, budget: int) -> list[Chunk]:
+    """Split `text` into pieces of at most `budget` tokens, on paragraph, then line, then sentence bounds."""
     total = count_tokens(text)
     if total <= budget:
         return [Chunk(0, text, total)]
