@@ -28,6 +28,7 @@ from enrich.cache import enrich_dir, now_iso
 from enrich.errors import ConfigError, EnrichError, ExistsError, InputError
 from enrich.fsutil import atomic_write
 from enrich.provenance import MARKER, Flag, Provenance, find_provenance, replace_provenance, strip_provenance
+from enrich.yamlio import split_front_matter
 
 if TYPE_CHECKING:
     from enrich.check import Finding
@@ -43,18 +44,6 @@ class ApprovalRefused(EnrichError):
 
 
 # -- reading a draft ----------------------------------------------------------------------------------
-
-
-def split_front_matter(text: str) -> tuple[str, str] | None:
-    """(YAML block, body) of a Markdown file, or None when it has no closed front matter."""
-    text = text.removeprefix("\ufeff")
-    if not text.startswith("---\n") and not text.startswith("---\r\n"):
-        return None
-    match = re.search(r"^---[ \t]*\r?$", text[4:], re.M)
-    if match is None:
-        return None
-    start = 4
-    return text[start : start + match.start()], text[start + match.end() :].lstrip("\r\n")
 
 
 def _plain(value: Any) -> Any:
@@ -139,7 +128,7 @@ class DraftView:
     @property
     def body(self) -> str:
         parts = split_front_matter(self.text)
-        return parts[1] if parts else self.text
+        return parts[1].lstrip("\r\n") if parts else self.text
 
 
 def _show_value(value: Any) -> str:

@@ -176,20 +176,19 @@ def _seconds(stamp: str) -> float:
     return total
 
 
-_FM = re.compile(r"\A---[ \t]*\r?\n(.*?)(?:\r?\n)?^(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.S | re.M)
-
-
-def split_front_matter(text: str, path: str) -> tuple[dict[str, Any], str]:
+def person_front_matter(text: str, path: str) -> tuple[dict[str, Any], str]:
     """Front matter a person wrote (kept, never overwritten) and the body of a Markdown input."""
-    match = _FM.match(text)
-    if not match:
-        if text.startswith("---\n") and "\n---" not in text[4:]:
+    from enrich.yamlio import split_front_matter
+
+    parts = split_front_matter(text)
+    if parts is None:
+        if text.removeprefix("\ufeff").split("\n", 1)[0].rstrip() == "---":
             raise InputError("front matter has no closing '---'", path=path)
         return {}, text
     import yaml
 
     try:
-        data = yaml.safe_load(match.group(1)) or {}
+        data = yaml.safe_load(parts[0]) or {}
     except (yaml.YAMLError, ValueError) as exc:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise InputError(f"front matter is not valid YAML: {first}", path=path) from None
@@ -198,7 +197,7 @@ def split_front_matter(text: str, path: str) -> tuple[dict[str, Any], str]:
     clean: dict[str, Any] = {}
     for key, value in data.items():
         clean[str(key)] = value.isoformat() if isinstance(value, dt.date) else value
-    return clean, text[match.end() :]
+    return clean, parts[1]
 
 
 def find_sidecar(path: Path) -> Path | None:
@@ -275,7 +274,7 @@ def read_source(path: Path) -> Source:
     text, encoding = decode_bytes(data, name)
     person: dict[str, Any] = {}
     if fmt == "md":
-        person, text = split_front_matter(text, name)
+        person, text = person_front_matter(text, name)
     elif fmt in ("srt", "vtt"):
         text = captions_to_text(text, fmt)
     text = text.replace("\r\n", "\n").replace("\r", "\n")

@@ -32,6 +32,7 @@ import yaml
 from enrich.errors import ConfigError, InputError
 from enrich.fsutil import atomic_write
 from enrich.provenance import Flag
+from enrich.yamlio import split_front_matter
 
 if TYPE_CHECKING:
     from enrich.profile import Profile
@@ -279,19 +280,6 @@ class PostRecord:
     category: str = ""
     names: dict[str, list[str]] = field(default_factory=dict)
     glosses: list[list[str]] = field(default_factory=list)  # [chinese, english, ...more english]
-
-
-def split_front_matter(text: str) -> tuple[str, str] | None:
-    """(front matter, body) of a post, or None when it has no front matter block."""
-    if not text.startswith("---"):
-        return None
-    first_nl = text.find("\n")
-    if first_nl < 0 or text[:first_nl].strip() != "---":
-        return None
-    match = re.compile(r"^(?:---|\.\.\.)[ \t]*\r?$", re.M).search(text, first_nl + 1)
-    if match is None:
-        return None
-    return text[first_nl + 1 : match.start()], text[match.end() :]
 
 
 def extract_glosses(body: str) -> list[list[str]]:

@@ -8,11 +8,32 @@ YAML text: this module is the only place YAML is produced.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import yaml
 
 from enrich.profile import Profile
+
+_CLOSING = re.compile(r"^(?:---|\.\.\.)[ \t]*\r?$", re.M)
+
+
+def split_front_matter(text: str) -> tuple[str, str] | None:
+    """(YAML block, body) of a Markdown document, or None when it does not open with a closed block.
+
+    The one splitter every whole-file reader uses (inputs, drafts, vocabulary): a BOM is ignored, the
+    opening `---` and the closing `---` or `...` may carry trailing spaces. The block keeps its last
+    newline; the body starts after the closing line.
+    """
+    text = text.removeprefix("\ufeff")
+    first_nl = text.find("\n")
+    if first_nl < 0 or text[:first_nl].rstrip() != "---":
+        return None
+    match = _CLOSING.search(text, first_nl + 1)
+    if match is None:
+        return None
+    body = text[match.end() :]
+    return text[first_nl + 1 : match.start()], body[1:] if body.startswith("\n") else body
 
 
 class _SiteDumper(yaml.SafeDumper):
