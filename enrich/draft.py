@@ -77,10 +77,6 @@ class Draft:
         return render_document(self.values, profile, self.body, trailer=self.provenance.to_comment())
 
 
-def entity_fields(fields: list[FieldSpec]) -> list[FieldSpec]:
-    return [f for f in fields if f.grounded]
-
-
 def _field_schema(spec: FieldSpec) -> dict[str, Any]:
     if spec.grounded:
         return {
@@ -119,7 +115,7 @@ def answer_schema(fields: list[FieldSpec]) -> dict[str, Any]:
 def notes_schema(fields: list[FieldSpec]) -> dict[str, Any]:
     """The schema of the notes taken on one part of a long transcript."""
     props: dict[str, Any] = {"points": {"type": "array", "items": {"type": "string"}}}
-    for spec in entity_fields(fields):
+    for spec in (f for f in fields if f.grounded):
         props[spec.name] = _field_schema(spec)
     props["tags"] = {"type": "array", "items": {"type": "string"}}
     return {"type": "object", "properties": props, "required": list(props), "additionalProperties": False}

@@ -81,14 +81,6 @@ def find_provenance(front_matter: str) -> Provenance | None:
     return None
 
 
-def provenance_line(front_matter: str) -> int | None:
-    """The 1-based line of the provenance comment within the block, for messages."""
-    for number, line in enumerate(front_matter.splitlines(), start=1):
-        if line.startswith(MARKER):
-            return number
-    return None
-
-
 def strip_provenance(text: str) -> str:
     """The file text without its provenance line (for approval and publishing)."""
     return "".join(line for line in text.splitlines(keepends=True) if not line.startswith(MARKER))

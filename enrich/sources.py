@@ -49,7 +49,6 @@ class Source:
     sha256: str  # of the raw bytes
     metadata: Metadata
     person_fields: dict[str, Any] = field(default_factory=dict)  # front matter a person already wrote
-    language: str = "en"  # "zh" or "en": the transcript's dominant script
 
 
 def decode_bytes(data: bytes, path: str) -> tuple[str, str]:
@@ -100,14 +99,6 @@ def _looks_binary(text: str) -> bool:
         return False
     controls = sum(1 for ch in text[:5000] if ord(ch) < 32 and ch not in "\n\r\t\f")
     return controls > len(text[:5000]) * 0.02
-
-
-def detect_language(text: str) -> str:
-    """'zh' when CJK characters dominate the letters, else 'en'."""
-    sample = text[:20000]
-    cjk = len(_CJK.findall(sample))
-    latin = len(re.findall(r"[A-Za-z]", sample))
-    return "zh" if cjk * 2 >= latin else "en"
 
 
 def captions_to_text(text: str, fmt: str) -> str:
@@ -288,5 +279,4 @@ def read_source(path: Path) -> Source:
         sha256=hashlib.sha256(data).hexdigest(),
         metadata=read_metadata(path),
         person_fields=person,
-        language=detect_language(text),
     )

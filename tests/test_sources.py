@@ -126,8 +126,3 @@ def test_video_id_file_names(tmp_path: Path, stem: str, is_id: bool) -> None:
     path = tmp_path / f"{stem}.txt"
     path.write_text("text")
     assert ("source" in read_metadata(path).values) is is_id
-
-
-def test_language_detection() -> None:
-    assert read_source(FIXTURES / "zh-trade-article.txt").language == "zh"
-    assert read_source(FIXTURES / "en-podcast.srt").language == "en"
