@@ -149,14 +149,11 @@ def captions_to_text(text: str, fmt: str) -> str:
     for para in paragraphs:
         if not para:
             continue
-        sep = "" if _CJK.search(" ".join(para)) and not re.search(r"[A-Za-z]{3,}", " ".join(para[:3])) else " "
-        joined.append(sep.join(para) if sep == " " else _join_cjk(para))
+        flat = " ".join(para)
+        chinese = _CJK.search(flat) and not re.search(r"[A-Za-z]{3,}", " ".join(para[:3]))
+        # Chinese captions carry no punctuation: keep one caption per line rather than run them together
+        joined.append("\n".join(para) if chinese else flat)
     return "\n\n".join(joined) + "\n"
-
-
-def _join_cjk(parts: list[str]) -> str:
-    """Chinese captions carry no punctuation: keep one caption per line rather than run them together."""
-    return "\n".join(parts)
 
 
 def _seconds(stamp: str) -> float:
