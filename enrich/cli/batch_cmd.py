@@ -228,7 +228,7 @@ def batch_command(
         "deadline": deadline,
         "max_input_tokens": max_input_tokens,
     }
-    settings = load_settings({k: v for k, v in flags.items() if v is not None})
+    settings = load_settings(flags)  # flags not given are None; load_settings ignores them
     table = _batch_table(settings)
     try:
         n_jobs = int(jobs or table.get("jobs") or DEFAULT_JOBS)

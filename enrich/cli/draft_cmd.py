@@ -6,11 +6,7 @@ from pathlib import Path
 
 import click
 
-from enrich.cli import guarded
-
-
-def _settings_flags(**flags: object) -> dict[str, object]:
-    return {k: v for k, v in flags.items() if v is not None}
+from enrich.cli import error_line, guarded
 
 
 @click.command("draft")
@@ -53,7 +49,7 @@ def draft_command(
     from enrich.pipeline import build_drafter, draft_one
 
     settings = load_settings(
-        _settings_flags(
+        dict(  # flags not given are None; load_settings ignores them
             out=out,
             model=model,
             base_url=base_url,
@@ -66,7 +62,7 @@ def draft_command(
     )
     drafter, notice = build_drafter(settings, profile_file=profile_file, offline=offline)
     if notice:
-        click.echo(f"enrich: {notice}", err=True)
+        error_line(notice)
     failures = 0
     last_error: EnrichError | None = None
     for path in files:
@@ -75,8 +71,6 @@ def draft_command(
         except EnrichError as exc:
             if len(files) == 1:
                 raise
-            from enrich.cli import error_line
-
             error_line(str(exc) if exc.path else f"{path}: {exc}")
             failures, last_error = failures + 1, exc
             continue
