@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import statistics
 from dataclasses import dataclass, field
+from itertools import islice
 
 _EMPTY_IMAGE = re.compile(r"!\[\s*\]\(\s*\)")
 _SOUND_MARKERS = re.compile(r"\[(?:music|applause|laughter|音乐|掌声|笑声|音樂|掌聲|笑聲)\]", re.I)
@@ -21,6 +22,9 @@ _BOILERPLATE = [
     re.compile(r"^(未经授权|未經授權).{0,40}(禁止|不得)(转载|轉載).{0,40}$"),
 ]
 _TAIL_PARAGRAPHS = 4
+_BLANK_RUNS = re.compile(r"\n{3,}")
+_LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
+_SENTENCE_END = re.compile(r"[.!?。！？][\"')\]]*$")
 
 
 @dataclass
@@ -65,8 +69,7 @@ def clean_text(text: str) -> CleanResult:
         text = _reflow(text)
         removed.append(Removal("caption line breaks (text reflowed into paragraphs)", 1))
 
-    lines = [line.rstrip() for line in text.split("\n")]
-    text = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip("\n") + "\n"
+    text = _BLANK_RUNS.sub("\n\n", "\n".join(map(str.rstrip, text.split("\n")))).strip("\n") + "\n"
     return CleanResult(text=text, removed=removed)
 
 
@@ -90,12 +93,13 @@ def _drop_trailing_boilerplate(text: str) -> tuple[str, list[str]]:
 
 def _is_caption_layout(text: str) -> bool:
     """Auto-caption exports put a word or a short phrase on each line, often with blank lines between."""
-    lines = [line.strip() for line in text.split("\n") if line.strip()]
+    lines = list(islice(filter(None, map(str.strip, text.split("\n"))), 2000))  # the first 2,000 are enough
     if len(lines) < 30:
         return False
-    words = [len(line.split()) for line in lines[:2000]]
-    latin = sum(1 for line in lines[:200] if re.search(r"[A-Za-z]{2,}", line))
-    return latin > len(lines[:200]) * 0.6 and statistics.median(words) <= 3
+    latin = sum(1 for line in lines[:200] if _LATIN_WORD.search(line))
+    if latin <= len(lines[:200]) * 0.6:
+        return False
+    return statistics.median(len(line.split()) for line in lines) <= 3
 
 
 def _reflow(text: str, target: int = 700) -> str:
@@ -107,7 +111,7 @@ def _reflow(text: str, target: int = 700) -> str:
     for word in words:
         current.append(word)
         size += len(word) + 1
-        if size >= target and re.search(r"[.!?。！？][\"')\]]*$", word):
+        if size >= target and _SENTENCE_END.search(word):
             paragraphs.append(" ".join(current))
             current, size = [], 0
     if current:

@@ -346,9 +346,10 @@ class Drafter:
         context = self._context(prepared)
         text = neutralise(prepared.cleaned.text)
         rough = self._fixed_overhead(prepared.ask, exact=False) + estimate_tokens(context)
-        if (estimate_tokens(text) + rough) * 2 <= self.input_budget(0):
+        text_tokens = estimate_tokens(text)
+        if (text_tokens + rough) * 2 <= self.input_budget(0):
             # far from the budget: one chunk, and no need to load the tokenizer for an exact count
-            overhead, chunks = rough, [Chunk(0, text, estimate_tokens(text))]
+            overhead, chunks = rough, [Chunk(0, text, text_tokens)]
         else:
             overhead = self._fixed_overhead(prepared.ask) + count_tokens(context)
             chunks = plan_chunks(text, self.input_budget(overhead))

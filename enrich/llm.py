@@ -5,7 +5,8 @@ transport faults (connection errors, timeouts, 408/409/429/5xx) with tenacity, h
 `retry-after-ms` / `Retry-After`, within a per-file deadline. Errors that retrying cannot fix (400,
 401, 403, 404, context length, exhausted quota) are never retried. Whatever odd thing a server
 returns becomes one EndpointError with a clear message. A RateGate shared by concurrent workers
-makes one 429 slow every worker, not just the one that got it. Knows nothing about files.
+makes one 429 slow every worker, not just the one that got it, and caps the requests on the wire
+(a slot is taken in the HTTP client's `send`, after openai built the request). Knows nothing about files.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ import random
 import re
 import threading
 import time
+from collections.abc import Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -74,16 +77,32 @@ class RateGate:
         self._resume_at = 0.0
         self._halted: str | None = None
         # at most this many requests on the wire at once, however many workers prepare files
-        self.slots = threading.BoundedSemaphore(max_in_flight) if max_in_flight else None
+        self._slots = threading.BoundedSemaphore(max_in_flight) if max_in_flight else None
+        self._in_flight = 0
+        self._changed = threading.Condition(self._lock)
 
     def halt(self, reason: str) -> None:
         """Stop every worker before its next request (a fatal error elsewhere, a budget reached)."""
         with self._lock:
             self._halted = reason
 
-    def slot(self) -> contextlib.AbstractContextManager[Any]:
+    @contextlib.contextmanager
+    def slot(self) -> Iterator[None]:
         """Hold one of the in-flight slots (if limited) for the duration of one request."""
-        return self.slots if self.slots is not None else contextlib.nullcontext()
+        with self._slots if self._slots is not None else contextlib.nullcontext():
+            with self._changed:
+                self._in_flight += 1
+                self._changed.notify_all()
+            try:
+                yield
+            finally:
+                with self._changed:
+                    self._in_flight -= 1
+
+    def wait_for_requests(self, count: int, timeout: float) -> bool:
+        """Wait until `count` requests are on the wire (True), or `timeout` seconds pass (False)."""
+        with self._changed:
+            return self._changed.wait_for(lambda: self._in_flight >= count, timeout=timeout)
 
     def check_halted(self) -> None:
         with self._lock:
@@ -106,6 +125,33 @@ class RateGate:
         if delay > deadline.remaining():
             raise RateLimitedError(f"rate limited for {delay:.0f}s more, past this file's deadline", retry_after=delay)
         time.sleep(delay)
+
+
+_DEADLINE: ContextVar[Deadline | None] = ContextVar("enrich_deadline", default=None)
+
+
+def _gated_http_client(gate: RateGate, built_one: threading.Event) -> Any:
+    """The openai client's HTTP client, holding one of the gate's slots only while a request is on the wire.
+
+    openai builds the request (a few milliseconds of Python) before it calls `send`, and parses the
+    answer after; holding the slot around `send` alone keeps every slot busy with the endpoint's time.
+    Subclassing the SDK's own default client keeps its timeouts, connection limits and proxy handling.
+    `built_one` is set once a request got this far (see LLMClient._wait_for_first_request).
+    """
+    import openai
+
+    class GatedHttpClient(openai.DefaultHttpxClient):
+        def send(self, *args: Any, **kwargs: Any) -> Any:
+            built_one.set()
+            with gate.slot():
+                deadline = _DEADLINE.get()
+                if deadline is not None:
+                    gate.wait(deadline)  # after taking a slot: a 429 seen meanwhile still holds us
+                    if deadline.remaining() <= 0:
+                        raise EndpointError(f"deadline of {deadline.seconds:.0f}s per file passed")
+                return super().send(*args, **kwargs)
+
+    return GatedHttpClient()
 
 
 class Capabilities:
@@ -211,15 +257,23 @@ class LLMClient:
         self.model: str = settings.model
         self.endpoint = f"{settings.endpoint_host}|{self.model}"
         self.gate = gate or RateGate()
+        self._built_one = threading.Event()
+        self._first_claimed = threading.Lock()
         self.capabilities = capabilities or Capabilities(settings.user_cache_dir / "endpoints.json")
         key = settings.api_key or "not-needed"  # local servers ignore it, the client insists on one
-        common: dict[str, Any] = {"api_key": key, "max_retries": 0, "timeout": settings.timeout}
+        common: dict[str, Any] = {
+            "api_key": key,
+            "max_retries": 0,
+            "timeout": settings.timeout,
+            "http_client": _gated_http_client(self.gate, self._built_one),
+        }
         if settings.api_version:
             self.client: openai.OpenAI = openai.AzureOpenAI(
                 azure_endpoint=settings.base_url, api_version=settings.api_version, **common
             )
         else:
             self.client = openai.OpenAI(base_url=settings.base_url, **common)
+        self.client.chat.completions.with_raw_response  # noqa: B018 - loads the chat resources now, not on the first call
 
     # -- public -------------------------------------------------------------------------------
     def complete_json(self, messages: list[dict[str, str]], schema: dict[str, Any], name: str, deadline: Deadline) -> Answer:
@@ -320,13 +374,22 @@ class LLMClient:
         try:
             for attempt in retrying:
                 with attempt:
-                    with self.gate.slot():  # held only while the request is on the wire
-                        self.gate.wait(deadline)  # after taking a slot: a 429 seen meanwhile still holds us
-                        remaining = deadline.remaining()
-                        if remaining <= 0:
-                            raise EndpointError(f"deadline of {deadline.seconds:.0f}s per file passed")
-                        timeout = min(float(self.settings.timeout), remaining)
+                    self.gate.wait(deadline)
+                    remaining = deadline.remaining()
+                    if remaining <= 0:
+                        raise EndpointError(f"deadline of {deadline.seconds:.0f}s per file passed")
+                    timeout = min(float(self.settings.timeout), remaining)
+                    token = _DEADLINE.set(deadline)  # the gated HTTP client checks it again once it has a slot
+                    try:
+                        self._wait_for_first_request()
                         raw = self.client.chat.completions.with_raw_response.create(**request, timeout=timeout)
+                    except openai.APIConnectionError as exc:
+                        if isinstance(exc.__cause__, EndpointError):  # the gate stopped it (openai 2.x wraps it)
+                            raise exc.__cause__ from None
+                        raise
+                    finally:
+                        _DEADLINE.reset(token)
+                        self._built_one.set()  # even when the first request failed before it was sent
                     self._note_rate_headers(raw.headers)
                     completion = raw.parse()
         except (EndpointError, _ParamRejected):
@@ -350,6 +413,17 @@ class LLMClient:
             usage.prompt_tokens = int(completion.usage.prompt_tokens or 0)
             usage.completion_tokens = int(completion.usage.completion_tokens or 0)
         return completion, usage
+
+    def _wait_for_first_request(self) -> None:
+        """Let one thread build the very first request alone; the others wait until it is on its way.
+
+        openai's first request fills per-type caches (about 15 ms of Python); sixteen workers
+        starting together would each fill them at once and hold the first requests back by a third
+        of a second. After that first one, requests are built in parallel.
+        """
+        if self._built_one.is_set() or self._first_claimed.acquire(blocking=False):  # claimed once, never released
+            return
+        self._built_one.wait(timeout=10.0)
 
     def _note_rate_headers(self, headers: Any) -> None:
         """When the server says no requests are left, hold every worker until its reset."""

