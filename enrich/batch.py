@@ -200,6 +200,7 @@ class BatchResult:
     wall_seconds: float = 0.0
     stopped: str | None = None  # why the batch stopped starting files (fatal error, budget)
     stop_error: EnrichError | None = None
+    interrupted: bool = False  # by Ctrl-C: the CLI exits 130 after the summary and report
     dry_run: bool = False
     estimates: list[tuple[str, float | None]] = field(default_factory=list)  # (model, USD) for a dry run
     counting: str = ""
@@ -418,6 +419,7 @@ class BatchRun:
         self._spent = 0.0
         self._reserved = 0.0
         self._parked: dict[str, Prepared] = {}
+        self.interrupted = False
         self.progress = Progress(total=0)
 
     # -- public ---------------------------------------------------------------------------------
@@ -460,6 +462,7 @@ class BatchRun:
             wall_seconds=time.monotonic() - started,
             stopped=self._stopped,
             stop_error=self._stop_error,
+            interrupted=self.interrupted,
         )
 
     def plan(self) -> BatchResult:
@@ -572,19 +575,22 @@ class BatchRun:
         jobs = max(1, self.options.jobs)
         workers = jobs + min(jobs, EXTRA_WORKERS)  # extra workers do CPU work while `jobs` requests are in flight
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="enrich-batch") as pool:
-            for round_number in range(MAX_PARK_ROUNDS + 1):
-                parked = self._run_round(pool, todo, results)
-                if not parked or self._stop.is_set():
-                    break
-                if round_number == MAX_PARK_ROUNDS:
-                    for path in parked:
-                        res = results[_key(path)]
-                        res.outcome = FAILED
-                        res.error = f"{path}: still rate limited after {MAX_PARK_ROUNDS} waits; run the batch again later"
-                        self._record(res)
-                    break
-                self._wait_for_gate(parked, results)
-                todo = parked
+            try:
+                for round_number in range(MAX_PARK_ROUNDS + 1):
+                    parked = self._run_round(pool, todo, results)
+                    if not parked or self._stop.is_set():
+                        break
+                    if round_number == MAX_PARK_ROUNDS:
+                        for path in parked:
+                            res = results[_key(path)]
+                            res.outcome = FAILED
+                            res.error = f"{path}: still rate limited after {MAX_PARK_ROUNDS} waits; run the batch again later"
+                            self._record(res)
+                        break
+                    self._wait_for_gate(parked, results)
+                    todo = parked
+            except KeyboardInterrupt:  # while parked files wait for the endpoint
+                self._interrupt()
         for path in inputs:
             left = results.get(_key(path))
             if left is not None and left.outcome == PARKED:  # stopped while parked
@@ -610,10 +616,16 @@ class BatchRun:
                     if res.outcome == PARKED:
                         parked.append(path)
         except KeyboardInterrupt:
-            self._halt("interrupted")
-            for future in pending:
+            self._interrupt()
+            for future in futures:
                 future.cancel()
-            raise
+            wait(futures)  # requests already sent are paid for: let them land (a second Ctrl-C stops at once)
+            for future, path in futures.items():
+                if future.cancelled():
+                    results[_key(path)] = self._record(self._not_started(path))
+                else:
+                    results[_key(path)] = future.result()
+            return []
         return parked
 
     def _wait_for_first_requests(self, first: list[Future[FileResult]], count: int) -> None:
@@ -648,7 +660,7 @@ class BatchRun:
         """One file, start to finish; never raises (a bad file must not stop the batch)."""
         started = time.perf_counter()
         if self._stop.is_set():
-            return self._record(FileResult(input=str(path), outcome=NOT_STARTED, error=f"{path}: not started ({self._stopped})"))
+            return self._record(self._not_started(path))
         try:
             res = self._process_inner(path, started)
         except EnrichError as exc:
@@ -822,6 +834,14 @@ class BatchRun:
             with self._lock:
                 self._spent += result.cost or 0.0
         return result
+
+    def _interrupt(self) -> None:
+        """Ctrl-C: start nothing more, let requests already sent land, then report as usual."""
+        self.interrupted = True
+        self._halt("interrupted (Ctrl-C); run the same command again to go on")
+
+    def _not_started(self, path: Path) -> FileResult:
+        return FileResult(input=str(path), outcome=NOT_STARTED, error=f"{path}: not started ({self._stopped})")
 
     def _halt(self, reason: str, error: EnrichError | None = None) -> None:
         """Stop starting files (fatal error, budget, interrupt); the first reason wins."""

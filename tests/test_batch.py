@@ -185,6 +185,40 @@ def test_kill_9_mid_run_then_rerun_finishes_without_redoing_work(isolated: Path,
         assert text.startswith("---\n") and "# enrich-provenance: " in text
 
 
+def test_ctrl_c_lets_sent_requests_land_then_reports_and_a_rerun_goes_on(isolated: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    names = [f"note{i}.txt" for i in range(6)]
+    inbox = isolated / "inbox"
+    inbox.mkdir()
+    text = (FIXTURES / "zh-trade-article.txt").read_text(encoding="utf-8")
+    for i, name in enumerate(names):
+        (inbox / name).write_text(f"第{i}篇。\n" + text, encoding="utf-8")
+    with FakeLLM(latency=1.0) as llm:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "ENRICH_"))}
+        env.update(OPENAI_BASE_URL=llm.base_url, OPENAI_API_KEY=KEY, ENRICH_CACHE_DIR=str(isolated / "uc"))
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "enrich", "batch", "inbox", "--jobs", "2", "--report", "r.json", "--no-progress"],
+            cwd=isolated, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and len(llm.requests) < 2:
+            time.sleep(0.02)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+        assert proc.returncode == ExitStatus.INTERRUPTED
+        assert "stopped early: interrupted (Ctrl-C)" in err and "Traceback" not in err
+        sent = len(llm.requests)
+        totals = report(isolated / "r.json")["totals"]
+        assert totals["drafted"] == sent >= 2  # what was sent was paid for, and is kept
+        assert totals["not_started"] == len(names) - sent and "not-started" in out
+        assert len(list((isolated / "drafts").glob("*.md"))) == sent
+
+        use(monkeypatch, llm)
+        result = run_cli("batch", "inbox", "--jobs", "3", "--report", "r.json")
+        assert result.exit_code == 0, result.output
+        assert len(llm.requests) == len(names)  # nothing paid twice
+    assert len(list((isolated / "drafts").glob("*.md"))) == len(names)
+
+
 def test_a_second_batch_on_the_same_inbox_is_refused_and_a_stale_lock_does_not_block(fake_llm: FakeLLM, isolated: Path) -> None:
     inbox = make_inbox(isolated)
     path = lock_path(isolated, inbox)

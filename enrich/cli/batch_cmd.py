@@ -258,6 +258,8 @@ def batch_command(
         click.echo(f"report: {report}")
     if result.stopped:
         error_line(f"stopped early: {result.stopped}")
+        if result.interrupted:
+            return int(ExitStatus.INTERRUPTED)
         if result.stop_error is not None:
             return int(result.stop_error.exit_status)
     return 0 if result.ok else int(ExitStatus.FINDINGS)
