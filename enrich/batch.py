@@ -347,6 +347,7 @@ class SiteState:
     """What earlier runs and reviews left: draft bytes batch wrote, inputs a person already decided on."""
 
     written: dict[str, set[str]] = field(default_factory=dict)  # draft path -> sha256 of texts batch wrote
+    owners: dict[str, str] = field(default_factory=dict)  # draft path -> the input batch last wrote it for
     reviewed: set[tuple[str, str]] = field(default_factory=set)  # (input name, input sha256) approved or rejected
 
     @classmethod
@@ -355,6 +356,8 @@ class SiteState:
         for record in manifest_log(site_root).read():
             if record.get("event") == "wrote" and isinstance(record.get("draft"), str):
                 state.written.setdefault(record["draft"], set()).add(str(record.get("sha256")))
+                if isinstance(record.get("input"), str):
+                    state.owners[record["draft"]] = record["input"]
         for record in review_log(site_root).read():
             if record.get("action") in ("approve", "reject") and record.get("input"):
                 state.reviewed.add((str(record["input"]), str(record.get("input_sha256"))))
@@ -507,22 +510,27 @@ class BatchRun:
 
     # -- planning ----------------------------------------------------------------------------------
     def _draft_names(self, inputs: list[Path]) -> dict[str, FileResult]:
-        """Inputs whose draft name another input already takes (a.txt and a.srt): failed, not clobbered."""
+        """Inputs whose draft another input already takes: failed, not clobbered.
+
+        Within the inbox (a.txt and a.srt), and across runs: a draft batch wrote for an input that
+        still exists elsewhere (another inbox with the same file name, same --out) is not replaced.
+        """
         from enrich.draft import output_path
 
         owners: dict[Path, Path] = {}
         clashes: dict[str, FileResult] = {}
         for path in inputs:
             target = output_path(path, self.options.out)
+            earlier = self.state.owners.get(_key(target))
+            error = None
             if target in owners:
-                clashes[_key(path)] = FileResult(
-                    input=str(path),
-                    outcome=FAILED,
-                    draft=str(target),
-                    error=f"{path}: its draft {target} would be the same as that of {owners[target].name}; rename one",
-                )
+                error = f"{path}: its draft {target} would be the same as that of {owners[target].name}; rename one"
+            elif earlier not in (None, _key(path)) and target.exists() and Path(str(earlier)).exists():
+                error = f"{path}: its draft {target} was written for {earlier}; use another --out or rename one"
             else:
                 owners[target] = path
+            if error is not None:
+                clashes[_key(path)] = FileResult(input=str(path), outcome=FAILED, draft=str(target), error=error)
         return clashes
 
     def _plan_one(self, path: Path) -> FileResult:
@@ -794,9 +802,10 @@ class BatchRun:
         digest = sha256_text(text)
         with self._lock:
             known = self.state.written.setdefault(_key(target), set())
-            if digest in known:
+            if digest in known and self.state.owners.get(_key(target)) == _key(path):
                 return
             known.add(digest)
+            self.state.owners[_key(target)] = _key(path)
         self.manifest.append(
             {"event": "wrote", "time": now_iso(), "input": _key(path), "draft": _key(target), "key": key, "sha256": digest}
         )

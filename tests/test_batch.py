@@ -308,6 +308,27 @@ def test_two_inputs_with_one_draft_name_do_not_clobber(fake_llm: FakeLLM, isolat
     assert "would be the same as that of" in result.stdout
 
 
+def test_a_draft_written_for_an_input_in_another_inbox_is_not_replaced(fake_llm: FakeLLM, isolated: Path) -> None:
+    for folder, line in (("inbox-a", "第一篇。"), ("inbox-b", "第二篇。")):
+        (isolated / folder).mkdir()
+        text = line + "\n" + (FIXTURES / "zh-trade-article.txt").read_text(encoding="utf-8")
+        (isolated / folder / "note.txt").write_text(text, encoding="utf-8")
+    assert run_cli("batch", "inbox-a").exit_code == 0
+    draft = isolated / "drafts" / "note.md"
+    first = draft.read_text(encoding="utf-8")
+
+    result = run_cli("batch", "inbox-b", "--report", "r.json")
+    assert result.exit_code == ExitStatus.FINDINGS
+    assert "was written for" in result.output and "inbox-a" in result.output and "another --out" in result.output
+    assert draft.read_text(encoding="utf-8") == first and len(fake_llm.requests) == 1
+    assert run_cli("batch", "inbox-b", "--dry-run").exit_code == 0  # the plan says so too, without failing
+    assert run_cli("batch", "inbox-b", "--out", "drafts-b").exit_code == 0
+
+    (isolated / "inbox-a" / "note.txt").unlink()  # the first input is gone: its draft may now be replaced
+    assert run_cli("batch", "inbox-b").exit_code == 0
+    assert draft.read_text(encoding="utf-8") != first
+
+
 def test_dry_run_counts_offline_and_prices_per_model(isolated: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     make_inbox(isolated)
     (isolated / "enrich.toml").write_text('[prices]\n"my-local" = { input = 0.0, output = 0.0 }\n', encoding="utf-8")

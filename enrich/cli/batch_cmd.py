@@ -160,7 +160,8 @@ def _dry_run_summary(result: BatchResult) -> str:
     tout = sum(f.estimate_out for f in result.files)
     lines = [
         f"dry run: {len(result.files)} file(s) in {result.inbox}: {to_draft} to draft, {done} already drafted or cached, "
-        f"{result.count(KEPT)} edited by a person, {result.count(REVIEWED)} reviewed, {result.count(FAILED)} unreadable",
+        f"{result.count(KEPT)} edited by a person, {result.count(REVIEWED)} reviewed, "
+        f"{result.count(FAILED)} that cannot be drafted",
         f"tokens it would spend: {tin:,} in + about {tout:,} out (counted offline: {result.counting}); no model was called",
         "estimated cost:",
     ]
