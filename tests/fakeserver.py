@@ -130,6 +130,7 @@ class FakeLLM:
         self.queue: list[Reply | Callable[[dict[str, Any]], Reply]] = []
         self.requests: list[dict[str, Any]] = []
         self.headers: list[dict[str, str]] = []
+        self.paths: list[str] = []  # request paths with their query strings
         self.responder: Callable[[dict[str, Any]], Reply] | None = None
         self.reject_json_schema = False
         self.reject_json_object = False
@@ -152,6 +153,8 @@ class FakeLLM:
                     request = json.loads(raw)
                 except ValueError:
                     request = {}
+                with server._lock:
+                    server.paths.append(self.path)
                 reply = server._next(request, dict(self.headers))
                 with server._lock:
                     server.active += 1

@@ -270,3 +270,11 @@ def test_the_first_request_is_built_alone_then_all_together(monkeypatch: pytest.
         fresh = _client(llm, RateGate(max_in_flight=4), monkeypatch)
         fresh.complete_json(MESSAGES, SCHEMA, "fm", Deadline(30))
         assert fresh._built_one.is_set()  # a real request opens the way for the others
+
+
+def test_an_azure_endpoint_goes_through_the_same_gated_client(fake_llm: FakeLLM) -> None:
+    base = fake_llm.base_url.removesuffix("/v1")
+    result = run_cli(SAMPLE, "--stdout", "--base-url", base, "--api-version", "2024-10-21", "--model", "my-deployment")
+    assert result.exit_code == 0, result.stderr
+    assert fake_llm.paths == ["/openai/deployments/my-deployment/chat/completions?api-version=2024-10-21"]
+    assert fake_llm.headers[0]["api-key"] == "sk-test-SECRET-0123456789abcdef"
