@@ -633,6 +633,9 @@ class BatchRun:
                     results[_key(path)] = self._record(self._not_started(path))
                 else:
                     results[_key(path)] = future.result()
+            for path in todo:  # interrupted before every file was handed to a worker
+                if _key(path) not in results:
+                    results[_key(path)] = self._record(self._not_started(path))
             return []
         return parked
 

@@ -219,6 +219,25 @@ def test_ctrl_c_lets_sent_requests_land_then_reports_and_a_rerun_goes_on(isolate
     assert len(list((isolated / "drafts").glob("*.md"))) == len(names)
 
 
+def test_ctrl_c_before_every_file_was_handed_out_still_reports_each(
+    fake_llm: FakeLLM, isolated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from enrich.batch import BatchRun
+
+    make_inbox(isolated, [*GOOD, "zh-rolling.vtt", "en-notes.md"])
+
+    def interrupted(self: BatchRun, first: list[Any], count: int) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(BatchRun, "_wait_for_first_requests", interrupted)
+    result = run_cli("batch", "inbox", "--jobs", "2", "--report", "r.json")
+    assert result.exit_code == ExitStatus.INTERRUPTED
+    got = outcomes(isolated / "r.json")
+    assert len(got) == 5 and set(got.values()) <= {"drafted", "not-started"}
+    assert list(got.values()).count("not-started") >= 3  # only the first two files were handed out
+    assert list(got.values()).count("drafted") == len(fake_llm.requests)
+
+
 def test_a_second_batch_on_the_same_inbox_is_refused_and_a_stale_lock_does_not_block(fake_llm: FakeLLM, isolated: Path) -> None:
     inbox = make_inbox(isolated)
     path = lock_path(isolated, inbox)
