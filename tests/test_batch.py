@@ -150,16 +150,27 @@ def test_resume_after_a_crash_left_a_temp_file_and_a_torn_manifest_line(fake_llm
     assert records[-1]["draft"].endswith("zh-trade-article.md")
 
 
-def test_kill_9_mid_run_then_rerun_finishes_without_redoing_work(isolated: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    names = [f"note{i}.txt" for i in range(8)]
-    inbox = isolated / "inbox"
+def note_inbox(site: Path, names: list[str]) -> None:
+    """An inbox of distinct Chinese articles, one per name."""
+    inbox = site / "inbox"
     inbox.mkdir()
     text = (FIXTURES / "zh-trade-article.txt").read_text(encoding="utf-8")
     for i, name in enumerate(names):
         (inbox / name).write_text(f"第{i}篇。\n" + text, encoding="utf-8")
+
+
+def subprocess_env(llm: FakeLLM, site: Path) -> dict[str, str]:
+    """The environment for `enrich` run as a subprocess against `llm`, with no user settings leaking in."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "ENRICH_"))}
+    env.update(OPENAI_BASE_URL=llm.base_url, OPENAI_API_KEY=KEY, ENRICH_CACHE_DIR=str(site / "uc"))
+    return env
+
+
+def test_kill_9_mid_run_then_rerun_finishes_without_redoing_work(isolated: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    names = [f"note{i}.txt" for i in range(8)]
+    note_inbox(isolated, names)
     with FakeLLM(latency=0.25) as llm:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "ENRICH_"))}
-        env.update(OPENAI_BASE_URL=llm.base_url, OPENAI_API_KEY=KEY, ENRICH_CACHE_DIR=str(isolated / "uc"))
+        env = subprocess_env(llm, isolated)
         proc = subprocess.Popen(
             [sys.executable, "-m", "enrich", "batch", "inbox", "--jobs", "2"],
             cwd=isolated, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
@@ -187,14 +198,9 @@ def test_kill_9_mid_run_then_rerun_finishes_without_redoing_work(isolated: Path,
 
 def test_ctrl_c_lets_sent_requests_land_then_reports_and_a_rerun_goes_on(isolated: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     names = [f"note{i}.txt" for i in range(6)]
-    inbox = isolated / "inbox"
-    inbox.mkdir()
-    text = (FIXTURES / "zh-trade-article.txt").read_text(encoding="utf-8")
-    for i, name in enumerate(names):
-        (inbox / name).write_text(f"第{i}篇。\n" + text, encoding="utf-8")
+    note_inbox(isolated, names)
     with FakeLLM(latency=1.0) as llm:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "ENRICH_"))}
-        env.update(OPENAI_BASE_URL=llm.base_url, OPENAI_API_KEY=KEY, ENRICH_CACHE_DIR=str(isolated / "uc"))
+        env = subprocess_env(llm, isolated)
         proc = subprocess.Popen(
             [sys.executable, "-m", "enrich", "batch", "inbox", "--jobs", "2", "--report", "r.json", "--no-progress"],
             cwd=isolated, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
