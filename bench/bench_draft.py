@@ -33,9 +33,9 @@ def main() -> int:
     if args.limit:
         files = files[: args.limit]
 
-    from enrich.config import load_settings
-    from enrich.draft import write_draft
-    from enrich.pipeline import build_drafter
+    from enrich.draft.build import build_drafter
+    from enrich.draft.output import write_draft
+    from enrich.settings import load_settings
     from enrich.tokens import count_tokens
 
     outside: list[float] = []

@@ -42,7 +42,8 @@ from enrich.errors import (
 from enrich.fsutil import atomic_write
 
 if TYPE_CHECKING:
-    from enrich.draft import Drafter, Prepared
+    from enrich.draft.drafter import Drafter
+    from enrich.draft.prepare import Prepared
 
 # USD per million tokens (input, output): OpenAI list prices as of 2025. A site overrides or adds
 # models in config: [prices] "my-model" = { input = 0.5, output = 1.5 }.
@@ -114,8 +115,6 @@ def price_for(model: str | None, table: dict[str, Price]) -> Price | None:
     """The price of a model: exact name, else the longest known prefix (dated snapshots), else None."""
     if not model:
         return None
-    if model == "offline":
-        return Price(0.0, 0.0)
     name = model.split("/")[-1]
     if name in table:
         return table[name]
@@ -197,6 +196,7 @@ class BatchResult:
     out: str
     model: str
     files: list[FileResult]
+    backend: str = "model"  # how files are drafted: "model" or "offline"
     wall_seconds: float = 0.0
     stopped: str | None = None  # why the batch stopped starting files (fatal error, budget)
     stop_error: EnrichError | None = None
@@ -411,8 +411,10 @@ class BatchRun:
         self.site_root: Path = drafter.settings.site_root
         self.cache = draft_cache(self.site_root)
         self.manifest = manifest_log(self.site_root)
-        self.prices = price_table(drafter.settings.values.get("prices"))
-        self.model = "offline" if drafter.offline else str(drafter.settings.model)
+        self.prices = price_table(drafter.settings.prices)
+        self.model = drafter.backend.label
+        if not drafter.backend.paid:
+            self.prices[self.model] = Price(0.0, 0.0)
         self.price = price_for(self.model, self.prices)
         self.state = SiteState()
         self._lock = threading.Lock()
@@ -435,22 +437,16 @@ class BatchRun:
             raise ConfigError("--out is the inbox itself: drafts would become inputs; choose another folder", path=str(opts.out))
         started = time.monotonic()
         with InboxLock(lock_path(self.site_root, opts.inbox), opts.inbox):
-            from enrich.draft import output_path
+            from enrich.draft.output import output_path
 
             remove_stale_temp_files(opts.out, names={output_path(p, opts.out).name for p in inputs})
             remove_stale_temp_files(self.cache.root)
             self.state = SiteState.load(self.site_root)
             self.progress = Progress(total=len(inputs))
             if self._will_call_model(inputs):
-                # Import openai (about half a second of CPU) before the workers start, not while they
-                # all clean files: the first requests then leave as soon as their own file is ready.
-                # A client that cannot be built is left for the first draft to report, per file.
-                with contextlib.suppress(Exception):
-                    self.drafter.client  # noqa: B018
-            if self.drafter.offline:
-                from enrich.offline import warm_up
-
-                warm_up()  # load jieba once, before the workers start
+                # Import openai (or load jieba) before the workers start, not while they all clean
+                # files: the first requests then leave as soon as their own file is ready.
+                self.drafter.warm_up()
             previous = sys.getswitchinterval()
             sys.setswitchinterval(SWITCH_INTERVAL)
             try:
@@ -461,6 +457,7 @@ class BatchRun:
             inbox=str(opts.inbox),
             out=str(opts.out),
             model=self.model,
+            backend=self.drafter.backend.name,
             files=results,
             wall_seconds=time.monotonic() - started,
             stopped=self._stopped,
@@ -489,6 +486,7 @@ class BatchRun:
             inbox=str(opts.inbox),
             out=str(opts.out),
             model=self.model,
+            backend=self.drafter.backend.name,
             files=results,
             wall_seconds=time.monotonic() - started,
             dry_run=True,
@@ -497,14 +495,12 @@ class BatchRun:
         )
 
     def _will_call_model(self, inputs: list[Path]) -> bool:
-        """Some input has no draft and was never reviewed: it will need the model (a cheap look, no reading).
+        """Some input has no draft and was never reviewed: it will need drafting (a cheap look, no reading).
 
         A re-run on an unchanged inbox finds every draft in place, so it never pays for importing openai.
         """
-        from enrich.draft import output_path
+        from enrich.draft.output import output_path
 
-        if self.drafter.offline:
-            return False
         reviewed = {name for name, _ in self.state.reviewed}
         return any(p.name not in reviewed and not output_path(p, self.options.out).exists() for p in inputs)
 
@@ -515,7 +511,7 @@ class BatchRun:
         Within the inbox (a.txt and a.srt), and across runs: a draft batch wrote for an input that
         still exists elsewhere (another inbox with the same file name, same --out) is not replaced.
         """
-        from enrich.draft import output_path
+        from enrich.draft.output import output_path
 
         owners: dict[Path, Path] = {}
         clashes: dict[str, FileResult] = {}
@@ -534,7 +530,7 @@ class BatchRun:
         return clashes
 
     def _plan_one(self, path: Path) -> FileResult:
-        from enrich.draft import output_path
+        from enrich.draft.output import output_path
 
         try:
             prepared = self.drafter.prepare(path)
@@ -645,7 +641,7 @@ class BatchRun:
         Until then the extra workers would only compete with the first requests for the interpreter,
         cleaning files that cannot be sent yet anyway.
         """
-        gate = None if self.drafter.offline else self.drafter.rate_gate
+        gate = self.drafter.rate_gate
         if gate is None:
             return
         ends = time.monotonic() + FIRST_REQUESTS_WAIT
@@ -655,7 +651,7 @@ class BatchRun:
 
     def _wait_for_gate(self, parked: list[Path], results: dict[str, FileResult]) -> None:
         """Sleep until the endpoint's Retry-After has passed, then the parked files are tried again."""
-        gate = None if self.drafter.offline else self.drafter.rate_gate
+        gate = self.drafter.rate_gate
         hinted = max((results[_key(p)].retry_after or 0.0) for p in parked)
         delay = min(MAX_PARK_WAIT, max(gate.wait_time() if gate is not None else 0.0, 0.0) or hinted)
         ends = time.monotonic() + delay
@@ -686,7 +682,7 @@ class BatchRun:
         return self._record(res)
 
     def _process_inner(self, path: Path, started: float) -> FileResult:
-        from enrich.draft import output_path
+        from enrich.draft.output import output_path
 
         prepared = self._parked.pop(_key(path), None) or self.drafter.prepare(path)
         key = self.drafter.cache_key(prepared)
@@ -740,7 +736,7 @@ class BatchRun:
             if self._stop.is_set():
                 result.outcome, result.error = NOT_STARTED, f"{path}: not started (the batch stopped early)"
                 return result
-            draft = self.drafter.draft_prepared(prepared, Deadline(float(self.drafter.settings.deadline)))
+            draft = self.drafter.draft_prepared(prepared, Deadline(self.drafter.settings.deadline))
         except HaltedError:
             result.outcome, result.error = NOT_STARTED, f"{path}: not started (the batch stopped early)"
             return result
@@ -780,7 +776,7 @@ class BatchRun:
         result.tokens_in, result.tokens_out, result.calls = prov.tokens_in, prov.tokens_out, prov.calls
         result.model_seconds = draft.model_seconds
         result.flags = flags
-        price = price_for(prov.model, self.prices)
+        price = price_for(self.model, self.prices)
         result.cost = None if price is None else price.cost(prov.tokens_in, prov.tokens_out)
         with self._lock:
             self._spent += result.cost or 0.0

@@ -24,12 +24,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from enrich.errors import EndpointError, HaltedError, RateLimitedError
+from enrich.errors import ConfigError, EndpointError, HaltedError, RateLimitedError
 
 if TYPE_CHECKING:
     import openai
 
-    from enrich.config import Settings
+    from enrich.settings import Settings
 
 FORMAT_CHAIN = ("json_schema", "json_object", "text")
 
@@ -259,7 +259,8 @@ class LLMClient:
         self.gate = gate or RateGate()
         self._built_one = threading.Event()
         self._first_claimed = threading.Lock()
-        self.capabilities = capabilities or Capabilities(settings.user_cache_dir / "endpoints.json")
+        cache = settings.user_cache_dir
+        self.capabilities = capabilities or Capabilities(cache / "endpoints.json" if cache else None)
         key = settings.api_key or "not-needed"  # local servers ignore it, the client insists on one
         common: dict[str, Any] = {
             "api_key": key,
@@ -268,6 +269,8 @@ class LLMClient:
             "http_client": _gated_http_client(self.gate, self._built_one),
         }
         if settings.api_version:
+            if not settings.base_url:
+                raise ConfigError("api_version makes the endpoint Azure OpenAI: set base_url (https://RESOURCE.openai.azure.com)")
             self.client: openai.OpenAI = openai.AzureOpenAI(
                 azure_endpoint=settings.base_url, api_version=settings.api_version, **common
             )

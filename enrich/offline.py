@@ -189,8 +189,11 @@ class OfflineDraft:
 
 
 def _cache_dir() -> Path | None:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    folder = Path(base) / "enrich"
+    from enrich.site import user_cache_dir
+
+    folder = user_cache_dir()
+    if folder is None:
+        return None
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError:

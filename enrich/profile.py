@@ -2,20 +2,26 @@
 checking, fixing and review all read, so they can never disagree.
 
 A profile is the bundled default (profiles/default.toml) deep-merged with the site's overrides
-from `enrich.toml` ([profile]) or `pyproject.toml` ([tool.enrich.profile]). Every setting remembers
-where it came from, which `enrich profile` shows. This module is imported by `enrich check`, so it
-stays light: stdlib only.
+from `enrich.toml` ([profile]) or `pyproject.toml` ([tool.enrich.profile]), or from a `--profile`
+file. Every setting remembers where it came from, which `enrich profile` shows. An unknown key in
+any table, or a value of the wrong type, is a ConfigError naming the key and the file. This module
+is imported by `enrich check`, so it stays light: stdlib only.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from enrich.errors import ConfigError
+from enrich.site import find_config, read_toml, refuse_unknown
+
+if TYPE_CHECKING:
+    from enrich.settings import Settings
 
 FieldType = Literal["string", "list", "bool", "date"]
 FilledBy = Literal["model", "metadata", "default", "person"]
@@ -24,6 +30,7 @@ Severity = Literal["error", "warning", "off"]
 FIELD_TYPES: tuple[str, ...] = ("string", "list", "bool", "date")
 FILLED_BY: tuple[str, ...] = ("model", "metadata", "default", "person")
 SEVERITIES: tuple[str, ...] = ("error", "warning", "off")
+FALLBACKS: tuple[str, ...] = ("model", "today")
 DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
 DEFAULT_ORIGIN = "default profile"
 
@@ -94,6 +101,14 @@ class Profile:
         return self.severity.get(rule, "error")
 
 
+PROFILE_KEYS = ("name", "language", "language_name", "key_order", "unknown_keys", "approval", "severity", "fields")
+_REMOVED = {"empty_string": "nothing ever read it: an empty value is always '' for text and [] for lists"}
+_BOOL_KEYS = ("required", "optional", "grounded", "localized")
+_COUNT_KEYS = ("min_length", "max_length", "min_items", "max_items")
+_TEXT_KEYS = ("pattern", "description")
+_FIELD_KEYS = {f.name for f in fields(FieldSpec)} - {"name"}
+
+
 def _merge(base: dict[str, Any], over: dict[str, Any], origin: str, origins: dict[str, str], prefix: str = "") -> None:
     """Deep-merge `over` into `base`, recording the origin of every leaf that changed."""
     for key, value in over.items():
@@ -119,85 +134,126 @@ def _default_profile_data() -> dict[str, Any]:
     return tomllib.loads(text)
 
 
-def _build_field(name: str, data: dict[str, Any], where: str) -> FieldSpec:
-    known = set(FieldSpec.__dataclass_fields__) - {"name"}
-    unknown = set(data) - known
-    if unknown:
-        raise ConfigError(f"profile field {name!r} has unknown setting(s): {', '.join(sorted(unknown))}", path=where)
-    ftype = data.get("type", "string")
-    if ftype not in FIELD_TYPES:
-        raise ConfigError(f"profile field {name!r}: type must be one of {', '.join(FIELD_TYPES)}", path=where)
-    by = data.get("by", "person")
-    if by not in FILLED_BY:
-        raise ConfigError(f"profile field {name!r}: by must be one of {', '.join(FILLED_BY)}", path=where)
+class _Place:
+    """Where profile settings are written, so every message names the key as the file spells it."""
+
+    def __init__(self, where: str, prefix: str = "") -> None:
+        self.where, self.prefix = where, prefix
+
+    def error(self, dotted: str, message: str) -> ConfigError:
+        return ConfigError(f"{self.prefix}{dotted} {message}", path=self.where)
+
+    def unknown(self, keys: set[str], table: str, hints: dict[str, str] | None = None) -> None:
+        refuse_unknown(keys, self.prefix + table, self.where, hints)
+
+    def table(self, data: dict[str, Any], key: str) -> dict[str, Any]:
+        value = data.get(key, {})
+        if not isinstance(value, dict):
+            raise self.error(key, f"must be a table, got {value!r}")
+        return value
+
+
+def _check_overrides(over: dict[str, Any], place: _Place, rules: set[str]) -> None:
+    """Refuse keys no profile setting has, before merging, so the message names the file that has them."""
+    place.unknown(set(over) - set(PROFILE_KEYS), "", _REMOVED)
+    place.unknown(set(place.table(over, "severity")) - rules, "severity.")
+    place.table(over, "approval")
+    for name, spec in place.table(over, "fields").items():
+        if isinstance(spec, dict):
+            place.unknown(set(spec) - _FIELD_KEYS - {"remove"}, f"fields.{name}.")
+        elif spec is not False:
+            raise place.error(f"fields.{name}", f"must be a table (or false to remove the field), got {spec!r}")
+
+
+def _choice(value: Any, choices: tuple[str, ...], dotted: str, place: _Place) -> Any:
+    if value not in choices:
+        raise place.error(dotted, f"must be one of {', '.join(choices)}, got {value!r}")
+    return value
+
+
+def _build_field(name: str, data: dict[str, Any], place: _Place) -> FieldSpec:
+    at = f"fields.{name}."
+    place.unknown(set(data) - _FIELD_KEYS, at)
     kwargs = dict(data)
-    kwargs["type"], kwargs["by"] = ftype, by
-    if "enum" in kwargs and kwargs["enum"] is not None:
-        kwargs["enum"] = tuple(str(v) for v in kwargs["enum"])
-    if kwargs.get("pattern"):
+    kwargs["type"] = ftype = _choice(data.get("type", "string"), FIELD_TYPES, at + "type", place)
+    kwargs["by"] = _choice(data.get("by", "person"), FILLED_BY, at + "by", place)
+    if "fallback" in data:
+        _choice(data["fallback"], FALLBACKS, at + "fallback", place)
+    for key in _BOOL_KEYS:
+        if key in data and not isinstance(data[key], bool):
+            raise place.error(at + key, f"must be true or false, got {data[key]!r}")
+    for key in _COUNT_KEYS:
+        value = data.get(key)
+        if key in data and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
+            raise place.error(at + key, f"must be a whole number, got {value!r}")
+    for key in _TEXT_KEYS:
+        if key in data and not isinstance(data[key], str):
+            raise place.error(at + key, f"must be a string, got {data[key]!r}")
+    if "enum" in data:
+        enum = data["enum"]
+        if not isinstance(enum, list) or not all(isinstance(v, str | int | float) and not isinstance(v, bool) for v in enum):
+            raise place.error(at + "enum", f"must be a list of values, got {enum!r}")
+        kwargs["enum"] = tuple(str(v) for v in enum)
+    if "default" in data:
+        expected = {"list": list, "bool": bool}.get(ftype, str)
+        if not isinstance(data["default"], expected):
+            raise place.error(at + "default", f"must be a {ftype} for a {ftype} field, got {data['default']!r}")
+    if data.get("pattern"):
         try:
-            re.compile(kwargs["pattern"])
+            re.compile(data["pattern"])
         except re.error as exc:
-            raise ConfigError(f"profile field {name!r}: bad pattern: {exc}", path=where) from None
+            raise place.error(at + "pattern", f"is not a valid pattern: {exc}") from None
     return FieldSpec(name=name, **kwargs)
 
 
-def build_profile(data: dict[str, Any], origins: dict[str, str], where: str = DEFAULT_ORIGIN) -> Profile:
+def _text_setting(data: dict[str, Any], key: str, default: str, place: _Place) -> str:
+    value = data.get(key, default)
+    if not isinstance(value, str):
+        raise place.error(key, f"must be a string, got {value!r}")
+    return value
+
+
+def build_profile(data: dict[str, Any], origins: dict[str, str], where: str = DEFAULT_ORIGIN, prefix: str = "") -> Profile:
     """Turn merged profile data into a Profile, refusing settings it does not understand."""
-    fields_data = data.get("fields", {})
-    if not isinstance(fields_data, dict) or not fields_data:
+    place = _Place(where, prefix)
+    place.unknown(set(data) - set(PROFILE_KEYS), "", _REMOVED)
+    fields_data = place.table(data, "fields")
+    if not fields_data:
         raise ConfigError("profile has no [fields]", path=where)
-    fields = {}
+    specs = {}
     for name, spec in fields_data.items():
-        if spec is False or (isinstance(spec, dict) and spec.get("remove")):
+        if spec is False:
             continue  # a site removes a default field with `fields.NAME = false`
         if not isinstance(spec, dict):
-            raise ConfigError(f"profile field {name!r} must be a table", path=where)
-        fields[name] = _build_field(name, spec, where)
-    severity = {str(k): v for k, v in data.get("severity", {}).items()}
+            raise place.error(f"fields.{name}", f"must be a table (or false to remove the field), got {spec!r}")
+        remove = spec.get("remove", False)
+        if not isinstance(remove, bool):
+            raise place.error(f"fields.{name}.remove", f"must be true or false, got {remove!r}")
+        if not remove:
+            specs[name] = _build_field(name, {k: v for k, v in spec.items() if k != "remove"}, place)
+    severity = {str(k): v for k, v in place.table(data, "severity").items()}
     for rule, sev in severity.items():
-        if sev not in SEVERITIES:
-            raise ConfigError(f"severity of {rule!r} must be one of {', '.join(SEVERITIES)}", path=where)
-    unknown_keys = data.get("unknown_keys", "warning")
-    if unknown_keys not in SEVERITIES:
-        raise ConfigError(f"unknown_keys must be one of {', '.join(SEVERITIES)}", path=where)
+        _choice(sev, SEVERITIES, f"severity.{rule}", place)
+    unknown_keys = _choice(data.get("unknown_keys", "warning"), SEVERITIES, "unknown_keys", place)
     severity.setdefault("unknown-key", unknown_keys)
+    approval = place.table(data, "approval")
+    place.unknown(set(approval) - set(specs), "approval.")
+    key_order = data.get("key_order", sorted(specs))
+    if not isinstance(key_order, list) or not all(isinstance(k, str) for k in key_order):
+        raise place.error("key_order", f"must be a list of keys, got {key_order!r}")
+    language = _text_setting(data, "language", "en", place)
     return Profile(
-        name=str(data.get("name", "custom")),
-        language=str(data.get("language", "en")),
-        language_name=str(data.get("language_name", data.get("language", "English"))),
-        key_order=tuple(data.get("key_order", sorted(fields))),
-        fields=fields,
+        name=_text_setting(data, "name", "custom", place),
+        language=language,
+        language_name=_text_setting(data, "language_name", language if "language" in data else "English", place),
+        key_order=tuple(key_order),
+        fields=specs,
         unknown_keys=unknown_keys,
         severity=severity,
-        approval=dict(data.get("approval", {})),
+        approval=dict(approval),
         origins=origins,
         raw=data,
     )
-
-
-def find_site_config(start: Path) -> tuple[Path, dict[str, Any]] | None:
-    """The nearest enrich.toml, or pyproject.toml with a [tool.enrich] table, at or above `start`."""
-    here = start.resolve()
-    for folder in (here, *here.parents):
-        candidate = folder / "enrich.toml"
-        if candidate.is_file():
-            return candidate, _read_toml(candidate)
-        pyproject = folder / "pyproject.toml"
-        if pyproject.is_file():
-            tool = _read_toml(pyproject).get("tool", {}).get("enrich")
-            if isinstance(tool, dict):
-                return pyproject, tool
-    return None
-
-
-def _read_toml(path: Path) -> dict[str, Any]:
-    try:
-        return tomllib.loads(path.read_text(encoding="utf-8-sig"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read: {exc}", path=str(path)) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"invalid TOML: {exc}", path=str(path)) from None
 
 
 def load_profile(start: Path | None = None, profile_file: Path | None = None) -> Profile:
@@ -210,17 +266,65 @@ def load_profile(start: Path | None = None, profile_file: Path | None = None) ->
     origins: dict[str, str] = {}
     _record(data, DEFAULT_ORIGIN, origins, "")
     origins = {k.lstrip("."): v for k, v in origins.items()}
-    where = DEFAULT_ORIGIN
+    place = _Place(DEFAULT_ORIGIN)
+    overrides: dict[str, Any] = {}
     if profile_file is not None:
-        overrides = _read_toml(profile_file)
-        where = str(profile_file)
-        _merge(data, overrides, where, origins)
+        place, overrides = _Place(str(profile_file)), read_toml(profile_file)
     else:
-        found = find_site_config(start or Path.cwd())
-        if found is not None:
-            path, table = found
-            overrides = table.get("profile", {})
-            if overrides:
-                where = str(path)
-                _merge(data, overrides, where, origins)
-    return build_profile(data, origins, where)
+        config = find_config(start)
+        if config is not None and "profile" in config.table:
+            place = _Place(str(config.path), f"{config.prefix}profile.")
+            overrides = _Place(str(config.path), config.prefix).table(config.table, "profile")
+    if overrides:
+        _check_overrides(overrides, place, set(data.get("severity", {})))
+        _merge(data, overrides, place.where, origins)
+    return build_profile(data, origins, place.where, place.prefix)
+
+
+# -- enrich profile ------------------------------------------------------------------------------------
+
+
+def describe_profile(
+    *, profile_file: Path | None = None, as_json: bool = False, start: Path | None = None, settings: Settings | None = None
+) -> str:
+    """The effective profile and settings, each with its origin (`enrich profile`)."""
+    profile = load_profile(start, profile_file)
+    rows = settings.described() if settings is not None else {}
+    if as_json:
+        data: dict[str, Any] = {"profile": profile.raw, "origins": profile.origins}
+        if settings is not None:
+            data["settings"] = {name: {"value": value, "origin": origin} for name, (value, origin) in rows.items()}
+        return json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n"
+    lines = [f"profile: {profile.name}  ({profile.origins.get('name', 'default profile')})"]
+    lines.append(f"language: {profile.language} ({profile.language_name})  ({profile.origins.get('language')})")
+    lines.append(f"key order: {', '.join(profile.key_order)}  ({profile.origins.get('key_order')})")
+    lines.append("fields:")
+    for name in profile.ordered_keys(list(profile.fields)):
+        spec = profile.fields[name]
+        origins = sorted({v for k, v in profile.origins.items() if k.startswith(f"fields.{name}.")})
+        rules = "".join(f"; {rule}" for rule in _field_rules(spec))
+        lines.append(f"  {name}: {spec.type}, by {spec.by}{rules}  ({', '.join(origins)})")
+    lines.append("severity: " + ", ".join(f"{k}={v}" for k, v in sorted(profile.severity.items())))
+    if profile.approval:
+        lines.append(f"on approval: {profile.approval}")
+    if rows:
+        lines.append("settings:")
+        lines.extend(f"  {name}: {'-' if value is None else value}  ({origin})" for name, (value, origin) in rows.items())
+    return "\n".join(lines) + "\n"
+
+
+def _field_rules(spec: FieldSpec) -> list[str]:
+    rules = ["required"] if spec.required else []
+    if spec.enum:
+        rules.append(f"one of {len(spec.enum)} values")
+    if spec.pattern:
+        rules.append(f"pattern {spec.pattern}")
+    if spec.min_length or spec.max_length:
+        rules.append(f"length {spec.min_length or 0}-{spec.max_length or '∞'}")
+    if spec.min_items or spec.max_items:
+        rules.append(f"items {spec.min_items or 0}-{spec.max_items or '∞'}")
+    if spec.grounded:
+        rules.append("grounded in the transcript")
+    if spec.default is not None:
+        rules.append(f"default {spec.default!r}")
+    return rules

@@ -41,7 +41,8 @@ class Provenance:
 
     input: str
     input_sha256: str
-    model: str | None = None
+    model: str | None = None  # the model that drafted the fields, None when no model did
+    backend: str | None = None  # how the fields were drafted: "model" or "offline" (None in older drafts)
     endpoint: str | None = None  # host only, never a URL with credentials
     prompt_version: str | None = None
     response_format: str | None = None
@@ -62,10 +63,17 @@ class Provenance:
     def to_comment(self) -> str:
         return MARKER + self.to_json()
 
+    @property
+    def made_by(self) -> str | None:
+        """What drafted it, for people and the review log: the model's name, or "offline"."""
+        return "offline" if self.backend == "offline" else self.model
+
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Provenance:
         flags = [Flag(**f) for f in data.get("flags", []) if isinstance(f, dict)]
         known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__ and k != "flags"}
+        if "backend" not in known and known.get("model") == "offline":  # older drafts said model "offline"
+            known["backend"], known["model"] = "offline", None
         return cls(**known, flags=flags)
 
 

@@ -119,7 +119,7 @@ class DraftView:
 
     @property
     def model(self) -> str | None:
-        return self.provenance.model if self.provenance else None
+        return self.provenance.made_by if self.provenance else None
 
     @property
     def reviewed(self) -> bool:
@@ -385,7 +385,7 @@ class Reviewer:
             "draft": str(view.path),
             "input": prov.input if prov else None,
             "input_sha256": prov.input_sha256 if prov else None,
-            "model": prov.model if prov else None,
+            "model": prov.made_by if prov else None,
             "prompt_version": prov.prompt_version if prov else None,
             "flags": [asdict(f) for f in view.flags],
             "fields": dict(prov.fields) if prov else {},

@@ -7,7 +7,6 @@ tag, an alias map per entity kind) once per process. See docs/check.md for the f
 
 from __future__ import annotations
 
-import os
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -17,6 +16,7 @@ from typing import Any
 import yaml
 
 from enrich.errors import ConfigError
+from enrich.site import user_cache_dir
 
 VOCAB_FILE = Path(".enrich") / "vocab.yaml"
 MIN_ALIAS_COUNT = 2  # `enrich fix` applies an alias only when its canonical name is used this often
@@ -219,22 +219,8 @@ def load_vocab(path: Path) -> Vocabulary:
     return vocab
 
 
-def cache_folder() -> Path | None:
-    """ENRICH_CACHE_DIR, else $XDG_CACHE_HOME/enrich, else ~/.cache/enrich (None when there is no home)."""
-    configured = os.environ.get("ENRICH_CACHE_DIR")
-    if configured:
-        return Path(configured)
-    root = os.environ.get("XDG_CACHE_HOME")
-    if not root:
-        try:
-            root = str(Path.home() / ".cache")
-        except RuntimeError:
-            return None
-    return Path(root) / "enrich"
-
-
 def _cache_file(raw: bytes) -> Path | None:
-    folder = cache_folder()
+    folder = user_cache_dir()
     if folder is None:
         return None
     import hashlib  # only when there is a vocabulary: 3 ms of start-up otherwise

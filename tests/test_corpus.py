@@ -15,9 +15,9 @@ RAW = SHARED / "corpus" / "raw"
 
 @pytest.mark.skipif(not RAW.is_dir(), reason="shared corpus absent")
 def test_every_corpus_transcript_drafts(fake_llm: FakeLLM, isolated: Path) -> None:
-    from enrich.config import load_settings
-    from enrich.draft import write_draft
-    from enrich.pipeline import build_drafter
+    from enrich.draft.build import build_drafter
+    from enrich.draft.output import write_draft
+    from enrich.settings import load_settings
 
     drafter, _ = build_drafter(load_settings())
     files = sorted(RAW.glob("*.txt"))

@@ -5,23 +5,25 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
 
 from enrich.errors import ExitStatus
-from enrich.provenance import find_provenance
+from enrich.provenance import Provenance, find_provenance
 from tests.conftest import FIXTURES, run_cli
-from tests.fakeserver import FakeLLM, answer, valid_answer
+from tests.fakeserver import FakeLLM, Reply, answer, valid_answer
 
 KEY = "sk-test-SECRET-0123456789abcdef"
 
 
-def front_matter(path: Path) -> dict:
-    return yaml.safe_load(path.read_text(encoding="utf-8").split("---\n")[1])
+def front_matter(path: Path) -> dict[str, Any]:
+    values: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8").split("---\n")[1])
+    return values
 
 
-def provenance(path: Path):
+def provenance(path: Path) -> Provenance:
     prov = find_provenance(path.read_text(encoding="utf-8").split("---\n")[1])
     assert prov is not None
     return prov
@@ -103,7 +105,7 @@ def test_file_name_video_id_gives_source(fake_llm: FakeLLM, isolated: Path) -> N
 
 
 def test_grounding_flags_names_not_in_the_transcript(fake_llm: FakeLLM, isolated: Path) -> None:
-    def reply(request: dict) -> object:
+    def reply(request: dict[str, Any]) -> Reply:
         obj = valid_answer(request)
         obj["people"] = [{"name": "Dana Whitfield", "mention": "Dana Whitfield"}, {"name": "Elon Musk", "mention": "Elon"}]
         obj["companies_orgs"] = [{"name": "Tern Robotics", "mention": "tern robotics"}]
@@ -119,7 +121,7 @@ def test_grounding_flags_names_not_in_the_transcript(fake_llm: FakeLLM, isolated
 
 
 def test_repair_sends_only_the_answer_and_problems(fake_llm: FakeLLM, isolated: Path) -> None:
-    def bad(request: dict) -> object:
+    def bad(request: dict[str, Any]) -> Reply:
         obj = valid_answer(request)
         obj["area"] = "astrology"
         obj["tags"] = ["ok-tag"]
@@ -215,7 +217,7 @@ def test_site_prompt_override_changes_prompt_and_version(fake_llm: FakeLLM, isol
     (prompts / "draft-system.md").write_text("Site rules in $language_name. Answer JSON.\n$field_notes", encoding="utf-8")
     run_cli(str(FIXTURES / "zh-rolling.vtt"))
     assert fake_llm.requests[0]["messages"][0]["content"].startswith("Site rules in Simplified Chinese.")
-    assert "+site." in provenance(isolated / "drafts" / "zh-rolling.md").prompt_version
+    assert "+site." in (provenance(isolated / "drafts" / "zh-rolling.md").prompt_version or "")
 
 
 def test_prompt_with_unknown_variable_is_a_config_error(fake_llm: FakeLLM, isolated: Path) -> None:
@@ -257,7 +259,7 @@ def test_vocabulary_shortlist_and_mappings(fake_llm: FakeLLM, isolated: Path) ->
     assert run_cli("vocab", "build", "content").exit_code == 0
     (isolated / "t.txt").write_text("川普对芯片出口管制和贸易战的看法，以及 AI agents 如何改变软件团队。", encoding="utf-8")
 
-    def reply(request: dict) -> object:
+    def reply(request: dict[str, Any]) -> Reply:
         obj = valid_answer(request)
         obj["tags"] = ["AI Agent", "Trade Wars", "brand-new-topic"]
         obj["people"] = [{"name": "川普", "mention": "川普"}]
@@ -274,3 +276,82 @@ def test_vocabulary_shortlist_and_mappings(fake_llm: FakeLLM, isolated: Path) ->
     kinds = {(f.kind, f.value) for f in provenance(out).flags}
     assert ("new-tag", "brand-new-topic") in kinds and ("vocab-mapped", "trade-war") in kinds
     assert not any(kind == "ungrounded" for kind, _ in kinds)  # grounded through its alias
+
+
+# -- one drafting interface: the backend is chosen once -------------------------------------------------
+
+
+def test_no_endpoint_drafts_offline_and_says_so(isolated: Path) -> None:
+    result = run_cli(str(FIXTURES / "zh-trade-article.txt"))
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr.count("\n") == 1 and "no model endpoint configured" in result.stderr
+    assert "drafting offline, without a model" in result.stderr
+    assert "(offline;" in result.output
+    prov = provenance(isolated / "drafts" / "zh-trade-article.md")
+    assert prov.backend == "offline" and prov.model is None and prov.made_by == "offline"
+    assert prov.prompt_version is None and prov.fields["title"] == "offline"
+
+
+def test_offline_flag_wins_over_a_configured_endpoint(fake_llm: FakeLLM, isolated: Path) -> None:
+    result = run_cli(str(FIXTURES / "zh-trade-article.txt"), "--offline")
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr.strip() == "enrich: drafting offline, without a model (--offline)"
+    assert fake_llm.requests == []
+    assert provenance(isolated / "drafts" / "zh-trade-article.md").backend == "offline"
+
+
+def test_an_endpoint_drafts_with_the_model(fake_llm: FakeLLM, isolated: Path) -> None:
+    result = run_cli(str(FIXTURES / "zh-rolling.vtt"))
+    assert result.exit_code == 0 and result.stderr == ""
+    prov = provenance(isolated / "drafts" / "zh-rolling.md")
+    assert prov.backend == "model" and prov.made_by == "gpt-4.1-mini" and prov.fields["title"] == "model"
+
+
+def test_backend_choice(isolated: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from enrich.draft.build import build_drafter
+    from enrich.draft.model import ModelBackend
+    from enrich.draft.offline import OfflineBackend
+    from enrich.settings import load_settings
+
+    drafter, notice = build_drafter(load_settings())
+    assert isinstance(drafter.backend, OfflineBackend) and notice and "no model endpoint" in notice
+    drafter, notice = build_drafter(load_settings(), planning=True)  # a dry run prices the configured model
+    assert isinstance(drafter.backend, ModelBackend) and notice is None and drafter.backend.label == "gpt-4.1-mini"
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
+    drafter, notice = build_drafter(load_settings(), max_in_flight=3)
+    assert isinstance(drafter.backend, ModelBackend) and notice is None and drafter.rate_gate is not None
+    drafter, notice = build_drafter(load_settings(), backend="offline")
+    assert isinstance(drafter.backend, OfflineBackend) and drafter.rate_gate is None and not drafter.backend.paid
+    assert notice == "drafting offline, without a model (--offline)"
+
+
+def test_offline_and_model_drafts_never_share_a_cache_key(isolated: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from enrich.draft.build import build_drafter
+    from enrich.settings import load_settings
+
+    (isolated / "t.txt").write_text("A talk about factory robots and the data they need.", encoding="utf-8")
+    offline, _ = build_drafter(load_settings(), backend="offline")
+    monkeypatch.setenv("ENRICH_MODEL", "offline")  # a model that happens to be called "offline"
+    model, _ = build_drafter(load_settings(), planning=True)
+    prepared = offline.prepare(isolated / "t.txt")
+    assert offline.cache_key(prepared) != model.cache_key(prepared)
+
+
+def test_old_drafts_that_said_model_offline_still_read_as_offline() -> None:
+    old = '# enrich-provenance: {"version":1,"input":"a.txt","input_sha256":"00","model":"offline","fields":{"title":"offline"}}'
+    prov = find_provenance(old)
+    assert prov is not None and prov.backend == "offline" and prov.model is None and prov.made_by == "offline"
+    model = find_provenance('# enrich-provenance: {"version":1,"input":"a.txt","input_sha256":"00","model":"gpt-4o"}')
+    assert model is not None and model.backend is None and model.made_by == "gpt-4o"
+
+
+def test_offline_batch_costs_nothing_and_says_how_it_drafted(isolated: Path) -> None:
+    inbox = isolated / "inbox"
+    inbox.mkdir()
+    shutil.copy(FIXTURES / "zh-rolling.vtt", inbox)
+    result = run_cli("batch", "inbox", "--report", "r.json")
+    assert result.exit_code == 0, result.output
+    assert "drafted offline, without a model" in result.stdout
+    report = json.loads((isolated / "r.json").read_text(encoding="utf-8"))
+    assert report["model"] == "offline" and report["totals"]["cost"] == 0
+    assert [f["cost"] for f in report["files"]] == [0.0]

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from enrich.config import load_settings
 from enrich.errors import EndpointError, ExitStatus, HaltedError
 from enrich.llm import Deadline, LLMClient, RateGate
+from enrich.settings import load_settings
 from tests.conftest import FIXTURES, run_cli
 from tests.fakeserver import FakeLLM, Reply, answer, completion, error, valid_answer
 
@@ -170,9 +170,9 @@ def test_max_completion_tokens_and_temperature_adjustments(fake_llm: FakeLLM) ->
 
 
 def test_no_endpoint_configured_says_how(monkeypatch: pytest.MonkeyPatch) -> None:
-    import enrich.pipeline
+    import enrich.draft.build
 
-    monkeypatch.setattr(enrich.pipeline, "offline_available", lambda: False)
+    monkeypatch.setattr(enrich.draft.build, "offline_available", lambda: False)
     result = run_cli(SAMPLE)
     assert result.exit_code == ExitStatus.CONFIG
     assert "OPENAI_API_KEY" in result.stderr and "localhost:11434/v1" in result.stderr

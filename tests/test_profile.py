@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -62,3 +63,27 @@ def test_profile_command_shows_origins(isolated: Path) -> None:
 def test_removing_a_field(isolated: Path) -> None:
     (isolated / "enrich.toml").write_text("[profile.fields]\ninsight = false\n", encoding="utf-8")
     assert "insight" not in load_profile().fields
+
+
+def test_profile_command_shows_settings_with_origins_and_never_the_key(isolated: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (isolated / "enrich.toml").write_text('model = "qwen2.5:14b"\n[batch]\njobs = 3\n', encoding="utf-8")
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-SECRET-0123456789abcdef")
+    monkeypatch.setenv("ENRICH_TIMEOUT", "30")
+    result = run_cli("profile")
+    assert result.exit_code == 0, result.stderr
+    assert "  model: qwen2.5:14b  (" in result.output and "enrich.toml)" in result.output
+    assert "  timeout: 30.0  (environment ENRICH_TIMEOUT)" in result.output
+    assert "  api_key: set  (environment OPENAI_API_KEY)" in result.output and "SECRET" not in result.output
+    data = json.loads(run_cli("profile", "--json").output)
+    assert data["settings"]["batch"]["value"]["jobs"] == 3 and data["settings"]["deadline"]["origin"] == "default"
+
+
+def test_removing_a_field_with_remove_and_approval_naming_fields(isolated: Path) -> None:
+    (isolated / "enrich.toml").write_text(
+        "[profile.fields.insight]\nremove = true\n[profile.approval]\ndraft = false\n", encoding="utf-8"
+    )
+    profile = load_profile()
+    assert "insight" not in profile.fields and profile.approval == {"draft": False}
+    (isolated / "enrich.toml").write_text("[profile.fields.insight]\nremove = true\n[profile.approval]\ninsight = 'x'\n")
+    with pytest.raises(ConfigError, match=r"unknown setting profile\.approval\.insight"):
+        load_profile()

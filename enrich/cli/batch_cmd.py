@@ -18,16 +18,12 @@ from enrich.cli import error_line, guarded
 
 if TYPE_CHECKING:
     from enrich.batch import BatchResult, FileResult, Progress
-    from enrich.config import Settings
+    from enrich.draft.build import BackendChoice
     from enrich.review import DraftView, StatusReport
+    from enrich.settings import Settings
 
 DEFAULT_JOBS = 4
 _PROFILE = click.Path(exists=True, dir_okay=False, path_type=Path)
-
-
-def _batch_table(settings: Settings) -> dict[str, Any]:
-    table = settings.values.get("batch") or {}
-    return table if isinstance(table, dict) else {}
 
 
 def _money(value: float | None) -> str:
@@ -126,7 +122,7 @@ def _summary(result: BatchResult) -> str:
     from enrich.batch import CACHED, DRAFTED, FAILED, KEPT, NOT_STARTED, REVIEWED, UNCHANGED
 
     rows = [
-        (DRAFTED, "drafted offline, without a model" if result.model == "offline" else "drafted with the model"),
+        (DRAFTED, "drafted offline, without a model" if result.backend == "offline" else "drafted with the model"),
         (CACHED, "written from the cache (no model call)"),
         (UNCHANGED, "draft already up to date"),
         (KEPT, "draft edited by a person: kept, not replaced"),
@@ -216,8 +212,8 @@ def batch_command(
 ) -> int:
     """Draft every transcript in INBOX concurrently: cached, resumable, never overwriting a person's edits."""
     from enrich.batch import BatchOptions, BatchRun, write_report
-    from enrich.config import load_settings
-    from enrich.errors import ConfigError, ExitStatus
+    from enrich.errors import ExitStatus
+    from enrich.settings import load_settings
 
     flags = {
         "out": out,
@@ -230,15 +226,11 @@ def batch_command(
         "max_input_tokens": max_input_tokens,
     }
     settings = load_settings(flags)  # flags not given are None; load_settings ignores them
-    table = _batch_table(settings)
-    try:
-        n_jobs = int(jobs or table.get("jobs") or DEFAULT_JOBS)
-    except (TypeError, ValueError):
-        raise ConfigError(f"[batch] jobs must be a number, got {table.get('jobs')!r}") from None
-    drafter, notice = _drafter(settings, profile_file, offline=offline, planning=dry_run, jobs=n_jobs)
+    n_jobs = jobs or settings.batch.jobs or DEFAULT_JOBS
+    drafter, notice = _drafter(settings, profile_file, backend="offline" if offline else "auto", planning=dry_run, jobs=n_jobs)
     if notice:
         error_line(notice)
-    options = BatchOptions(inbox=inbox, out=Path(settings.out), jobs=n_jobs, max_cost=max_cost, move_done=move_done)
+    options = BatchOptions(inbox=inbox, out=settings.out, jobs=n_jobs, max_cost=max_cost, move_done=move_done)
     if dry_run:
         result = BatchRun(drafter, options).plan()
         click.echo(_dry_run_summary(result), nl=False)
@@ -267,19 +259,19 @@ def batch_command(
 
 
 def _drafter(
-    settings: Settings, profile_file: Path | None, *, offline: bool, planning: bool, jobs: int
+    settings: Settings, profile_file: Path | None, *, backend: BackendChoice, planning: bool, jobs: int
 ) -> tuple[Any, str | None]:
     """The shared Drafter; a dry run plans for the configured model even when no endpoint is set."""
-    from enrich.pipeline import build_drafter
+    from enrich.draft.build import build_drafter
 
-    return build_drafter(settings, profile_file=profile_file, offline=offline, planning=planning, max_in_flight=jobs)
+    return build_drafter(settings, profile_file=profile_file, backend=backend, planning=planning, max_in_flight=jobs)
 
 
 # -- review -------------------------------------------------------------------------------------------
 
 
 def _review_settings() -> Settings:
-    from enrich.config import load_settings
+    from enrich.settings import load_settings
 
     return load_settings({})
 
@@ -287,8 +279,7 @@ def _review_settings() -> Settings:
 def _to_dir(settings: Settings, to: Path | None) -> Path | None:
     if to is not None:
         return to
-    configured = _batch_table(settings).get("to")
-    return Path(str(configured)) if configured else None
+    return settings.batch.to
 
 
 def _show(view: DraftView, index: int, total: int) -> str:
@@ -346,7 +337,7 @@ def review_command(drafts: tuple[Path, ...], to: Path | None, show_all: bool, re
     settings = _review_settings()
     profile = load_profile(settings.site_root)
     reviewer = Reviewer(settings.site_root, profile)
-    paths = find_drafts(list(drafts) or [Path(settings.out)], include_reviewed=show_all)
+    paths = find_drafts(list(drafts) or [settings.out], include_reviewed=show_all)
     if not paths:
         click.echo(f"nothing to review in {', '.join(str(d) for d in drafts) or settings.out}")
         return 0
@@ -464,12 +455,12 @@ def status_command(inbox: Path | None, out: Path | None, verbose: bool, as_json:
     """The inbox at a glance: new, drafted, flagged, approved, rejected, failed."""
     import json
 
-    from enrich.config import load_settings
     from enrich.review import inbox_status
+    from enrich.settings import load_settings
 
     settings = load_settings({"out": out} if out else {})
-    folder = inbox or Path(str(_batch_table(settings).get("inbox") or "inbox"))
-    report = inbox_status(settings.site_root, folder, Path(settings.out))
+    folder = inbox or settings.batch.inbox or Path("inbox")
+    report = inbox_status(settings.site_root, folder, settings.out)
     if as_json:
         click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
         return 0

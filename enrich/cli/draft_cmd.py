@@ -44,9 +44,9 @@ def draft_command(
     to_stdout: bool,
 ) -> int:
     """Draft front matter for transcripts (.txt, .md, .srt, .vtt) and write drafts for review."""
-    from enrich.config import load_settings
+    from enrich.draft.build import build_drafter, draft_one
     from enrich.errors import EnrichError
-    from enrich.pipeline import build_drafter, draft_one
+    from enrich.settings import load_settings
 
     settings = load_settings(
         dict(  # flags not given are None; load_settings ignores them
@@ -60,14 +60,14 @@ def draft_command(
             max_input_tokens=max_input_tokens,
         )
     )
-    drafter, notice = build_drafter(settings, profile_file=profile_file, offline=offline)
+    drafter, notice = build_drafter(settings, profile_file=profile_file, backend="offline" if offline else "auto")
     if notice:
         error_line(notice)
     failures = 0
     last_error: EnrichError | None = None
     for path in files:
         try:
-            outcome = draft_one(drafter, path, Path(settings.out), force=force, to_stdout=to_stdout)
+            outcome = draft_one(drafter, path, settings.out, force=force, to_stdout=to_stdout)
         except EnrichError as exc:
             if len(files) == 1:
                 raise
@@ -91,9 +91,10 @@ def draft_command(
 @guarded
 def profile_command(profile_file: Path | None, as_json: bool) -> int:
     """Show the effective site profile and where each setting came from."""
-    from enrich.pipeline import describe_profile
+    from enrich.profile import describe_profile
+    from enrich.settings import load_settings
 
-    click.echo(describe_profile(profile_file=profile_file, as_json=as_json), nl=False)
+    click.echo(describe_profile(profile_file=profile_file, as_json=as_json, settings=load_settings()), nl=False)
     return 0
 
 

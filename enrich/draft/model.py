@@ -1,0 +1,264 @@
+"""The model backend: ask an OpenAI-compatible endpoint for the fields, in one call or from notes.
+
+The instructions and schema come first and never depend on the transcript (a stable prefix that
+providers can cache); the transcript comes last. A transcript too long for the input budget is
+split on natural boundaries, the model takes notes on each part and writes the fields from the
+notes. An answer that fails validation is re-asked at most MAX_REPAIRS times with only the answer
+and the problems. Entities are then grounded in the transcript.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import threading
+from typing import TYPE_CHECKING, Any
+
+from enrich.draft.backend import BackendName, Drafted
+from enrich.draft.ground import ground
+from enrich.draft.schema import answer_schema, notes_schema, read_answer
+from enrich.errors import ConfigError, EnrichError, ValidationFailed
+from enrich.profile import FieldSpec, Profile
+from enrich.prompt import PromptSet, neutralise
+from enrich.provenance import Flag
+from enrich.settings import NO_ENDPOINT_HELP, Settings
+
+if TYPE_CHECKING:
+    from enrich.draft.prepare import Prepared
+    from enrich.llm import Answer, Deadline, LLMClient, RateGate, Usage
+    from enrich.tokens import Chunk
+
+MAX_REPAIRS = 2
+SHORTLIST_SIZE = 40
+# A server that reports far fewer prompt tokens than we sent has silently cut the prompt (Ollama does).
+TRUNCATION_MIN_TOKENS = 2000
+TRUNCATION_RATIO = 0.6
+COMPLETION_ESTIMATE = 350  # tokens of one answer or one part's notes, for planning
+
+
+class ModelBackend:
+    """Drafts with a model; one client (created on first use) and one rate gate for every file."""
+
+    name: BackendName = "model"
+    paid = True
+
+    def __init__(
+        self,
+        settings: Settings,
+        profile: Profile,
+        prompts: PromptSet,
+        *,
+        vocab: Any = None,
+        client: LLMClient | None = None,
+        gate: RateGate | None = None,
+    ) -> None:
+        self.settings = settings
+        self.profile = profile
+        self.prompts = prompts
+        self.vocab = vocab
+        self._client = client
+        self._gate = gate
+        self._client_lock = threading.Lock()
+        self._overheads: dict[tuple[object, ...], int] = {}
+
+    @property
+    def label(self) -> str:
+        return self.settings.model
+
+    @property
+    def prompt_version(self) -> str:
+        return self.prompts.version
+
+    @property
+    def client(self) -> LLMClient:
+        """The endpoint client, created on first use: a run that needs no call never imports openai."""
+        with self._client_lock:
+            if self._client is None:
+                if not self.settings.has_endpoint:
+                    raise ConfigError(NO_ENDPOINT_HELP)
+                from enrich.llm import LLMClient
+
+                self._client = LLMClient(self.settings, gate=self._gate)
+            return self._client
+
+    @property
+    def rate_gate(self) -> RateGate | None:
+        """The gate requests wait at, without creating a client just to ask."""
+        return self._client.gate if self._client is not None else self._gate
+
+    def warm_up(self) -> None:
+        # Import openai (about half a second of CPU) now, not while the first files are drafted. A
+        # client that cannot be built is left for the first draft to report, per file.
+        with contextlib.suppress(Exception):
+            self.client  # noqa: B018
+
+    def cache_identity(self) -> dict[str, Any]:
+        s = self.settings
+        return {"model": s.model, "params": [s.temperature, s.max_output_tokens, s.max_input_tokens]}
+
+    def input_budget(self, overhead: int) -> int:
+        from enrich.tokens import context_window
+
+        window = self.settings.max_input_tokens or context_window(self.settings.model)
+        return max(500, window - self.settings.max_output_tokens - overhead - 200)
+
+    def estimate_tokens(self, prepared: Prepared) -> tuple[int, int]:
+        from enrich.tokens import count_tokens, plan_chunks
+
+        if not prepared.ask:
+            return 0, 0
+        overhead = self._fixed_overhead(prepared.ask) + count_tokens(file_context(prepared, self.vocab)) + 20
+        chunks = plan_chunks(neutralise(prepared.cleaned.text), self.input_budget(overhead))
+        merging = 1 if len(chunks) > 1 else 0
+        completion = COMPLETION_ESTIMATE * (len(chunks) + merging)
+        prompt = sum(c.tokens for c in chunks) + overhead * (len(chunks) + merging)
+        return prompt, completion
+
+    def draft(self, prepared: Prepared, deadline: Deadline | None = None) -> Drafted:
+        from enrich.llm import Deadline, Usage
+
+        usage = Usage()
+        try:
+            return self._ask(prepared, deadline or Deadline(self.settings.deadline), usage)
+        except EnrichError as exc:
+            exc.usage = usage  # what was already paid for, for batch costs and budgets
+            raise
+
+    # -- asking -------------------------------------------------------------------------------------
+    def _ask(self, prepared: Prepared, deadline: Deadline, usage: Usage) -> Drafted:
+        from enrich.tokens import Chunk, count_tokens, estimate_tokens, plan_chunks
+
+        schema = answer_schema(prepared.ask)
+        system = system_prompt(self.prompts, self.profile, "draft-system")
+        context = file_context(prepared, self.vocab)
+        text = neutralise(prepared.cleaned.text)
+        rough = self._fixed_overhead(prepared.ask, exact=False) + estimate_tokens(context)
+        text_tokens = estimate_tokens(text)
+        if (text_tokens + rough) * 2 <= self.input_budget(0):
+            # far from the budget: one chunk, and no need to load the tokenizer for an exact count
+            overhead, chunks = rough, [Chunk(0, text, text_tokens)]
+        else:
+            overhead = self._fixed_overhead(prepared.ask) + count_tokens(context)
+            chunks = plan_chunks(text, self.input_budget(overhead))
+        flags: list[Flag] = []
+        if len(chunks) == 1:
+            user = self.prompts.render("draft-user", context=context, transcript=chunks[0].text)
+        else:
+            notes = json.dumps(self._take_notes(prepared, chunks, deadline, usage), ensure_ascii=False, indent=1)
+            user = self.prompts.render("merge-user", context=context, chunk_count=len(chunks), notes=notes)
+            flags.append(Flag("chunked", "*", f"drafted from notes on {len(chunks)} parts of a long transcript"))
+        answer = self._complete(system, user, schema, "front_matter", deadline, usage)
+        sent = overhead + (chunks[0].tokens if len(chunks) == 1 else count_tokens(user))
+        told = answer.usage.prompt_tokens
+        if told and sent > TRUNCATION_MIN_TOKENS and told < sent * TRUNCATION_RATIO:
+            message = (
+                f"the server counted {told} prompt tokens of about {sent} sent: it may have cut "
+                "the transcript (Ollama's num_ctx?); set max_input_tokens to the server's context size"
+            )
+            flags.append(Flag("truncated", "*", message))
+        values = self._validated(answer, prepared, system, schema, deadline, usage, flags)
+        values, ungrounded = ground(values, prepared.folded, self.vocab)
+        return Drafted(
+            values,
+            source="model",
+            flags=flags + ungrounded,
+            model=self.settings.model,
+            endpoint=self.settings.endpoint_host,
+            response_format=answer.response_format,
+            tokens_in=usage.prompt_tokens,
+            tokens_out=usage.completion_tokens,
+            calls=usage.calls,
+            chunks=len(chunks),
+            seconds=usage.seconds,
+        )
+
+    def _complete(self, system: str, user: str, schema: dict[str, Any], name: str, deadline: Deadline, usage: Usage) -> Answer:
+        messages = [{"role": "system", "content": system}, {"role": "user", "content": user}]
+        answer = self.client.complete_json(messages, schema, name, deadline)
+        usage.add(answer.usage)
+        return answer
+
+    def _take_notes(self, prepared: Prepared, chunks: list[Chunk], deadline: Deadline, usage: Usage) -> list[Any]:
+        schema = notes_schema(prepared.ask)
+        system = self.prompts.render("chunk-system", language_name=self.profile.language_name)
+        notes = []
+        for chunk in chunks:
+            user = self.prompts.render("draft-user", context=f"Part {chunk.index + 1} of {len(chunks)}.", transcript=chunk.text)
+            answer = self._complete(system, user, schema, "notes", deadline, usage)
+            notes.append(answer.data if isinstance(answer.data, dict) else {"points": [str(answer.raw)[:2000]]})
+        return notes
+
+    def _validated(
+        self,
+        answer: Answer,
+        prepared: Prepared,
+        system: str,
+        schema: dict[str, Any],
+        deadline: Deadline,
+        usage: Usage,
+        flags: list[Flag],
+    ) -> dict[str, Any]:
+        """The answer as field values, re-asking at most MAX_REPAIRS times with only the answer and the problems."""
+        for attempt in range(MAX_REPAIRS + 1):
+            values, problems = read_answer(answer.data, prepared.ask, self.profile)
+            if not any(p.severity == "error" or attempt < MAX_REPAIRS for p in problems):
+                flags.extend(Flag("warning", p.key, f"{p.message} ({p.rule})") for p in problems)
+                return values
+            if attempt == MAX_REPAIRS:
+                errors = [p.describe() for p in problems if p.severity == "error"]
+                raise ValidationFailed(
+                    f"the model's answer failed validation after {MAX_REPAIRS} repairs: " + "; ".join(errors[:5]),
+                    problems=errors,
+                )
+            listed = "\n".join(f"- {p.describe()}" for p in problems)
+            user = self.prompts.render("repair-user", answer=answer.raw[:20000], problems=listed)
+            answer = self._complete(system, user, schema, "front_matter", deadline, usage)
+        raise AssertionError("unreachable")
+
+    def _fixed_overhead(self, ask: list[FieldSpec], *, exact: bool = True) -> int:
+        """Tokens of the instructions and schema, the same for every file that asks the same fields."""
+        from enrich.tokens import count_tokens, estimate_tokens
+
+        key = (exact, *(f.name for f in ask))
+        if key not in self._overheads:
+            count = count_tokens if exact else estimate_tokens
+            schema = json.dumps(answer_schema(ask), ensure_ascii=False)
+            self._overheads[key] = count(system_prompt(self.prompts, self.profile, "draft-system")) + count(schema)
+        return self._overheads[key]
+
+
+# -- prompts ------------------------------------------------------------------------------------------
+
+
+def system_prompt(prompts: PromptSet, profile: Profile, template: str) -> str:
+    """The instructions: they depend on the profile only, never on the transcript (a cacheable prefix)."""
+    fields = profile.fields
+    notes = "".join(f"- {f.name}: {f.description}\n" for f in profile.model_fields() if f.description and not f.grounded)
+    tags = fields.get("tags")
+    return prompts.render(
+        template,
+        language_name=profile.language_name,
+        localized_fields=", ".join(f.name for f in fields.values() if f.localized) or "title, summary",
+        title_max=getattr(fields.get("title"), "max_length", None) or 80,
+        summary_max=getattr(fields.get("summary"), "max_length", None) or 400,
+        tags_min=(tags.min_items if tags and tags.min_items else 1),
+        tags_max=(tags.max_items if tags and tags.max_items else 8),
+        field_notes=notes,
+    )
+
+
+def file_context(prepared: Prepared, vocab: Any) -> str:
+    """What the model is told about the file besides its text: metadata hints and fitting site tags."""
+    meta = prepared.source.metadata
+    lines = []
+    if meta.title_hint:
+        lines.append(f"Original title: {meta.title_hint}")
+    if "speaker" in prepared.known:
+        lines.append(f"Speaker / channel: {prepared.known['speaker']}")
+    if meta.description:
+        lines.append(f"Original description: {meta.description[:500]}")
+    if vocab is not None and any(f.name == "tags" for f in prepared.ask):
+        shortlist = vocab.shortlist_tags(prepared.cleaned.text, limit=SHORTLIST_SIZE)
+        if shortlist:
+            lines.append("Existing tags on this site that may fit: " + ", ".join(shortlist))
+    return "\n".join(lines)

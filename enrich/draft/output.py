@@ -1,0 +1,47 @@
+"""A drafted post and where it is written: one file per input, atomic, never replacing without force."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from enrich.errors import ConfigError
+from enrich.profile import Profile
+from enrich.provenance import Flag, Provenance
+
+
+@dataclass
+class Draft:
+    """A drafted post, not yet written."""
+
+    path: Path  # the input
+    values: dict[str, Any]
+    body: str
+    provenance: Provenance
+    model_seconds: float = 0.0
+    total_seconds: float = 0.0
+
+    @property
+    def flags(self) -> list[Flag]:
+        return self.provenance.flags
+
+    def render(self, profile: Profile) -> str:
+        from enrich.yamlio import render_document
+
+        return render_document(self.values, profile, self.body, trailer=self.provenance.to_comment())
+
+
+def output_path(input_path: Path, out_dir: Path) -> Path:
+    return out_dir / f"{input_path.stem}.md"
+
+
+def write_draft(draft: Draft, profile: Profile, out_dir: Path, *, force: bool = False) -> Path:
+    """Write the draft atomically; never replace an existing file unless `force`."""
+    from enrich.fsutil import atomic_write
+
+    target = output_path(draft.path, out_dir)
+    if target.resolve() == draft.path.resolve():
+        raise ConfigError("the draft would replace its own input; choose another --out folder", path=str(draft.path))
+    atomic_write(target, draft.render(profile), exclusive=not force)
+    return target

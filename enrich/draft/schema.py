@@ -1,0 +1,114 @@
+"""The model's answer, both ways: its strict JSON Schema from the profile, and reading an answer back.
+
+The schema asks exactly the fields a file still needs, every property required and nothing extra;
+named entities come as {name, mention} so grounding can check the quoted words. Reading turns an
+answer into field values (entities keep their mentions for grounding) and lists what is wrong with
+it, for the repair loop.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Any
+
+from enrich.draft.ground import MENTIONS
+from enrich.profile import FieldSpec, Profile
+from enrich.validate import Problem, validate_front_matter
+
+
+def _field_schema(spec: FieldSpec) -> dict[str, Any]:
+    if spec.grounded:
+        return {
+            "type": "array",
+            "description": spec.description,
+            "items": {
+                "type": "object",
+                "properties": {
+                    "name": {"type": "string", "description": "canonical English name"},
+                    "mention": {"type": "string", "description": "exact words of the transcript that refer to it"},
+                },
+                "required": ["name", "mention"],
+                "additionalProperties": False,
+            },
+        }
+    if spec.type == "list":
+        return {"type": "array", "description": spec.description, "items": {"type": "string"}}
+    if spec.type == "bool":
+        return {"type": "boolean", "description": spec.description}
+    schema: dict[str, Any] = {"type": "string", "description": spec.description}
+    if spec.enum:
+        schema["enum"] = list(spec.enum)
+    return schema
+
+
+def answer_schema(fields: list[FieldSpec]) -> dict[str, Any]:
+    """The strict JSON Schema of the model's answer: every property required, nothing extra."""
+    return {
+        "type": "object",
+        "properties": {f.name: _field_schema(f) for f in fields},
+        "required": [f.name for f in fields],
+        "additionalProperties": False,
+    }
+
+
+def notes_schema(fields: list[FieldSpec]) -> dict[str, Any]:
+    """The schema of the notes taken on one part of a long transcript."""
+    props: dict[str, Any] = {"points": {"type": "array", "items": {"type": "string"}}}
+    for spec in (f for f in fields if f.grounded):
+        props[spec.name] = _field_schema(spec)
+    props["tags"] = {"type": "array", "items": {"type": "string"}}
+    return {"type": "object", "properties": props, "required": list(props), "additionalProperties": False}
+
+
+def _entities(name: str, raw: Any, values: dict[str, Any], problems: list[Problem]) -> None:
+    if not isinstance(raw, list):
+        problems.append(Problem(name, "type", "expected a list of {name, mention} objects"))
+        return
+    names, mentions = [], []
+    for i, item in enumerate(raw):
+        if isinstance(item, dict) and isinstance(item.get("name"), str):
+            names.append(item["name"].strip())
+            mentions.append(str(item.get("mention") or "").strip())
+        elif isinstance(item, str):
+            names.append(item.strip())
+            mentions.append("")
+        else:
+            problems.append(Problem(name, "type", "expected {name, mention}", index=i))
+    values[name] = names
+    values[f"{MENTIONS}{name}"] = mentions
+
+
+def read_answer(data: Any, ask: list[FieldSpec], profile: Profile) -> tuple[dict[str, Any], list[Problem]]:
+    """Turn an answer into field values (entities keep their mentions) and list what is wrong with it."""
+    if not isinstance(data, dict):
+        text = getattr(data, "text", data)
+        return {}, [Problem("answer", "type", f"not a JSON object: {str(text)[:120]!r}")]
+    problems: list[Problem] = []
+    values: dict[str, Any] = {}
+    asked = {f.name: f for f in ask}
+    for name, spec in asked.items():
+        if name not in data:
+            problems.append(Problem(name, "missing-key", "required key is missing"))
+            continue
+        raw = data[name]
+        if spec.grounded:
+            _entities(name, raw, values, problems)
+        elif name == "tags" and isinstance(raw, list):
+            values[name] = [_kebab(t) for t in raw if isinstance(t, str) and t.strip()]
+        elif isinstance(raw, str):
+            values[name] = raw.strip()
+        else:
+            values[name] = raw
+    for key in data:
+        if key not in asked:
+            problems.append(Problem(str(key), "unknown-key", "key was not asked for"))
+    plain = {k: v for k, v in values.items() if not k.startswith(MENTIONS)}
+    problems.extend(validate_front_matter(plain, profile, only=set(asked)))
+    return values, problems
+
+
+def _kebab(tag: str) -> str:
+    tag = unicodedata.normalize("NFKC", tag).strip().lower()
+    tag = re.sub(r"[\s_/]+", "-", tag)
+    return re.sub(r"-{2,}", "-", tag).strip("-")
