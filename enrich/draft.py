@@ -21,9 +21,9 @@ from typing import TYPE_CHECKING, Any
 
 from enrich.clean import CleanResult, clean_text
 from enrich.errors import ConfigError, EnrichError, ValidationFailed
+from enrich.frontmatter.provenance import Flag, Provenance
 from enrich.profile import FieldSpec, Profile
 from enrich.prompt import PromptSet, neutralise
-from enrich.provenance import Flag, Provenance
 from enrich.sources import Source, read_source
 from enrich.validate import Problem, validate_front_matter
 
@@ -72,7 +72,7 @@ class Draft:
         return self.provenance.flags
 
     def render(self, profile: Profile) -> str:
-        from enrich.yamlio import render_document
+        from enrich.frontmatter.emit import render_document
 
         return render_document(self.values, profile, self.body, trailer=self.provenance.to_comment())
 

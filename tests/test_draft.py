@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from enrich.errors import ExitStatus
-from enrich.provenance import find_provenance
+from enrich.frontmatter.provenance import find_provenance
 from tests.conftest import FIXTURES, run_cli
 from tests.fakeserver import FakeLLM, answer, valid_answer
 
