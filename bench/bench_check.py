@@ -34,7 +34,7 @@ sys.path.insert(0, str(REPO))
 
 from enrich.check import Checker, Finding  # noqa: E402
 from enrich.fix import Fixer  # noqa: E402
-from enrich.fmread import read_block  # noqa: E402
+from enrich.frontmatter.split import read_block  # noqa: E402
 from enrich.profile import Profile, load_profile  # noqa: E402
 from enrich.vocab_rules import VocabFinder  # noqa: E402
 

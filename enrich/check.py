@@ -18,9 +18,10 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from enrich.fmread import Block, BlockError, Loaded, UnquotedDate, load_yaml, mark_position, parse_block, read_block
+from enrich.frontmatter.provenance import MARKER, find_provenance
+from enrich.frontmatter.split import Block, BlockError, parse_block, read_block
+from enrich.frontmatter.yaml12 import Loaded, UnquotedDate, error_position, error_text, load_yaml, mark_position
 from enrich.profile import Profile
-from enrich.provenance import MARKER, find_provenance
 from enrich.validate import is_real_date, validate_front_matter
 from enrich.vocab_rules import ENTITY_SECTIONS, VocabFinder, Vocabulary
 
@@ -128,8 +129,8 @@ class Checker:
         try:
             loaded = load_yaml(block.text)
         except yaml.YAMLError as exc:
-            line, col = _error_position(exc, block)
-            self._add(out, path, "yaml-syntax", line, col, _error_text(exc))
+            line, col = error_position(exc, block.first_line)
+            self._add(out, path, "yaml-syntax", line, col, f"invalid YAML: {error_text(exc)}")
             return out
         except (ValueError, TypeError, OverflowError) as exc:
             self._add(out, path, "yaml-syntax", block.first_line, 1, f"cannot read the YAML: {exc}")
@@ -308,22 +309,6 @@ def _times(count: int) -> str:
 
 def _sorted(findings: list[Finding]) -> list[Finding]:
     return sorted(findings, key=lambda f: (f.line, f.col, f.rule))
-
-
-def _error_position(exc: yaml.YAMLError, block: Block) -> tuple[int, int]:
-    mark = getattr(exc, "problem_mark", None)
-    if mark is None or "end of stream" in str(getattr(exc, "problem", "")):
-        mark = getattr(exc, "context_mark", None) or mark  # where the unclosed thing started
-    if mark is None:
-        return block.first_line, 1
-    return block.first_line + mark.line, mark.column + 1
-
-
-def _error_text(exc: yaml.YAMLError) -> str:
-    problem = getattr(exc, "problem", None)
-    context = getattr(exc, "context", None)
-    text = (f"{problem} ({context})" if context else str(problem)) if problem else str(exc).splitlines()[0]
-    return f"invalid YAML: {text}"
 
 
 def expand_paths(paths: Iterable[str]) -> list[str]:

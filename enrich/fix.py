@@ -12,44 +12,24 @@ The result is parsed again and refused unless every key it did not touch reads e
 from __future__ import annotations
 
 import difflib
-import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import yaml
 from yaml.nodes import Node, ScalarNode, SequenceNode
 
 from enrich.check import TAGS_FIELD, kebab
-from enrich.fmread import (
-    BOM,
-    TIMESTAMP_TAG,
-    Block,
-    BlockError,
-    Loaded,
-    load_yaml,
-    parse_block,
-    scalar_text,
-    yaml11_trap,
-)
+from enrich.frontmatter.edit import Change, Edits, apply, straightened, verify
+from enrich.frontmatter.emit import scalar
+from enrich.frontmatter.split import BlockError, parse_block
+from enrich.frontmatter.yaml12 import NULL_TAG, STR_TAG, TIMESTAMP_TAG, Loaded, load_yaml, yaml11_trap
 from enrich.fsutil import atomic_write
 from enrich.profile import FieldSpec, Profile
 from enrich.validate import is_real_date
 from enrich.vocab_rules import ENTITY_SECTIONS, Hint, VocabFinder, Vocabulary
 
-NULL_TAG = "tag:yaml.org,2002:null"
-STR_TAG = "tag:yaml.org,2002:str"
 STRAY_QUOTES = "\"'“”‘’「」"
-
-
-@dataclass(frozen=True)
-class Change:
-    """One fix: the 1-based file line it edits, the rule it answers and what it did."""
-
-    line: int
-    rule: str
-    description: str
 
 
 @dataclass
@@ -73,28 +53,6 @@ class FixResult:
         old, new = (self.path, self.path) if os.path.isabs(self.path) else (f"a/{self.path}", f"b/{self.path}")
         lines = difflib.unified_diff(before, after, old, new)
         return "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines)
-
-
-class _Edits:
-    """Pending line edits of one block: at most one edit per line, later conflicting ones dropped."""
-
-    def __init__(self, block: Block) -> None:
-        self.block = block
-        self.lines: dict[int, str | None] = {}  # block line index -> new text, or None to delete
-        self.changes: list[Change] = []
-        self.keys: set[str] = set()
-
-    def free(self, *indexes: int) -> bool:
-        return all(i not in self.lines for i in indexes)
-
-    def replace(self, key: str, index: int, start: int, end: int, text: str, rule: str, what: str) -> None:
-        line = self.block.lines[index]
-        self.set(key, index, line[:start] + text + line[end:], rule, what)
-
-    def set(self, key: str, index: int, text: str | None, rule: str, what: str) -> None:
-        self.lines[index] = text
-        self.keys.add(key)
-        self.changes.append(Change(self.block.first_line + index, rule, what))
 
 
 def _one_line(node: Node) -> bool:
@@ -127,21 +85,14 @@ class Fixer:
 
     def fix_bytes(self, path: str, data: bytes) -> FixResult:
         """The fixed content of a file (nothing is written)."""
-        raw_lines = data.splitlines(keepends=True)
         block = parse_block(data)
         result = FixResult(path, data, data)
         if block is None:
             return result
-        edits = _Edits(block)
-        head: list[Change] = []
-        if block.bom:
-            head.append(Change(1, "bom", "removed the byte order mark"))
-        if block.open_text != "---":
-            head.append(Change(1, "bad-delimiter", f"opening {block.open_text!r} -> '---'"))
-        if block.close_line and block.close_text != "---":
-            head.append(Change(block.close_line, "bad-delimiter", f"closing {block.close_text!r} -> '---'"))
+        edits = Edits(block)
+        head = straightened(block)
         loaded: Loaded | None = None
-        if block.close_line:
+        if block.closed:
             try:
                 loaded = load_yaml(block.text)
             except (yaml.YAMLError, ValueError, TypeError, OverflowError):
@@ -149,20 +100,20 @@ class Fixer:
         if loaded is not None and isinstance(loaded.data, dict):
             vocab = self.vocab.for_file(Path(path))
             self._plan(edits, loaded, vocab)
-        fixed = _apply(raw_lines, block, edits)
+        fixed = apply(data, edits)
         if edits.lines:
-            refused = _verify(block, loaded, fixed, edits.keys)
+            refused = verify(data, loaded, fixed, edits.keys)
             if refused:
                 result.refused = refused
-                edits = _Edits(block)
-                fixed = _apply(raw_lines, block, edits)
+                edits = Edits(block)
+                fixed = apply(data, edits)
         result.fixed = fixed
         result.changes = head + edits.changes
         return result
 
     # -- planning -------------------------------------------------------------------------------
 
-    def _plan(self, edits: _Edits, loaded: Loaded, vocab: Vocabulary | None) -> None:
+    def _plan(self, edits: Edits, loaded: Loaded, vocab: Vocabulary | None) -> None:
         duplicated = {str(k.value) for k, _ in loaded.duplicates}
         for key_node, value in loaded.pairs:
             key = str(key_node.value)
@@ -176,7 +127,7 @@ class Fixer:
             elif spec.type in ("string", "date"):
                 self._scalar(edits, key, key_node, value, spec)
 
-    def _trap(self, edits: _Edits, key: str, node: Node, flow: bool = False) -> bool:
+    def _trap(self, edits: Edits, key: str, node: Node, flow: bool = False) -> bool:
         """Quote a plain scalar that YAML 1.1 tools misread, when Eleventy reads it as a string anyway."""
         if not isinstance(node, ScalarNode) or node.tag != STR_TAG or not _one_line(node):
             return False
@@ -184,12 +135,12 @@ class Fixer:
             return False
         index = node.start_mark.line
         if edits.free(index):
-            quoted = "'" + node.value.replace("'", "''") + "'"
+            quoted = scalar(node.value)
             edits.replace(key, index, node.start_mark.column, node.end_mark.column, quoted,
                           "yaml11-trap", f"{key}: {node.value} -> {quoted}")
         return True
 
-    def _empty(self, edits: _Edits, key: str, key_node: ScalarNode, node: Node, text: str, what: str) -> None:
+    def _empty(self, edits: Edits, key: str, key_node: ScalarNode, node: Node, text: str, what: str) -> None:
         """Write the profile's empty form in place of a null, '[]' string or [] list."""
         index = key_node.start_mark.line
         if not _one_line(node) or node.start_mark.line != index or not edits.free(index):
@@ -206,7 +157,7 @@ class Fixer:
             return
         edits.replace(key, index, start, end, text, "empty-form", f"{key}: {what} -> {text}")
 
-    def _scalar(self, edits: _Edits, key: str, key_node: ScalarNode, node: Node, spec: FieldSpec) -> None:
+    def _scalar(self, edits: Edits, key: str, key_node: ScalarNode, node: Node, spec: FieldSpec) -> None:
         if _is_null(node):
             self._empty(edits, key, key_node, node, "''", f"null {node.value or '(nothing)'}".strip())
             return
@@ -228,12 +179,12 @@ class Fixer:
         if spec.enum is not None and value not in spec.enum and value != "":
             target = _enum_target(value, spec.enum)
             if target is not None and edits.free(index):
-                edits.replace(key, index, node.start_mark.column, node.end_mark.column, scalar_text(target),
+                edits.replace(key, index, node.start_mark.column, node.end_mark.column, scalar(target),
                               "enum", f"{key}: {value!r} -> {target!r}")
             return
         self._trap(edits, key, node)
 
-    def _list(self, edits: _Edits, key: str, key_node: ScalarNode, node: Node, spec: FieldSpec,
+    def _list(self, edits: Edits, key: str, key_node: ScalarNode, node: Node, spec: FieldSpec,
               vocab: Vocabulary | None) -> None:
         if _is_null(node):
             self._empty(edits, key, key_node, node, "[]", f"null {node.value or '(nothing)'}".strip())
@@ -283,7 +234,7 @@ class Fixer:
         else:
             self._block_list(edits, key, key_node, plan)
 
-    def _flow_list(self, edits: _Edits, key: str, node: SequenceNode,
+    def _flow_list(self, edits: Edits, key: str, node: SequenceNode,
                    plan: list[tuple[ScalarNode, str | None, str, str]]) -> None:
         index = node.start_mark.line
         if not _one_line(node) or not edits.free(index):
@@ -295,15 +246,13 @@ class Fixer:
                 continue
             if not rule:
                 parts.append(line[item.start_mark.column : item.end_mark.column])
-            elif rule == "yaml11-trap":
-                parts.append("'" + value.replace("'", "''") + "'")
             else:
-                parts.append(scalar_text(value, flow=True))
+                parts.append(scalar(value, flow=True))
         edits.lines[index] = line[: node.start_mark.column] + "[" + ", ".join(parts) + "]" + line[node.end_mark.column :]
         edits.keys.add(key)
         edits.changes.extend(Change(edits.block.first_line + index, rule, what) for _, _, rule, what in plan if rule)
 
-    def _block_list(self, edits: _Edits, key: str, key_node: ScalarNode,
+    def _block_list(self, edits: Edits, key: str, key_node: ScalarNode,
                     plan: list[tuple[ScalarNode, str | None, str, str]]) -> None:
         lines = edits.block.lines
         if all(value is None for _, value, _, _ in plan):  # every item dropped: write the empty list form
@@ -325,7 +274,7 @@ class Fixer:
                 if before == "-" and (not after or after.startswith("#")) and index != key_node.start_mark.line:
                     edits.set(key, index, None, rule, what)
                 continue
-            text = "'" + value.replace("'", "''") + "'" if rule == "yaml11-trap" else scalar_text(value)
+            text = scalar(value)
             edits.replace(key, index, item.start_mark.column, item.end_mark.column, text, rule, what)
 
 
@@ -347,62 +296,6 @@ def _enum_target(value: str, enum: tuple[str, ...]) -> str | None:
         return stripped
     lowered = {e.lower(): e for e in enum}
     return lowered.get(stripped.lower())
-
-
-def _eol(raw: bytes) -> bytes:
-    if raw.endswith(b"\r\n"):
-        return b"\r\n"
-    if raw.endswith((b"\n", b"\r")):
-        return raw[-1:]
-    return b""
-
-
-def _apply(raw_lines: list[bytes], block: Block, edits: _Edits) -> bytes:
-    """The file with the edits applied; every other line is the original bytes."""
-    out: list[bytes] = []
-    offset = block.first_line - 1  # file line index of block line 0
-    for number, raw in enumerate(raw_lines):
-        if number == 0:
-            if block.bom:
-                raw = raw[len(BOM) :]
-            if block.open_text != "---":
-                raw = b"---" + _eol(raw)
-        elif block.close_line and number == block.close_line - 1 and block.close_text != "---":
-            raw = b"---" + _eol(raw)
-        elif 0 <= number - offset < len(block.lines) and (number - offset) in edits.lines:
-            text = edits.lines[number - offset]
-            if text is None:
-                continue
-            raw = text.encode("utf-8") + _eol(raw)
-        out.append(raw)
-    return b"".join(out)
-
-
-def _same(a: Any, b: Any) -> bool:
-    if isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b):
-        return True
-    return bool(type(a) is type(b) and a == b)
-
-
-def _verify(block: Block, loaded: Loaded | None, fixed: bytes, touched: set[str]) -> str | None:
-    """Why the fixed file must not be written (None when it is fine): it must parse, and every key
-    it did not touch must read exactly as before."""
-    try:
-        new_block = parse_block(fixed)
-        if new_block is None or not new_block.close_line:
-            return "the fixed file lost its front matter"
-        new = load_yaml(new_block.text)
-    except (BlockError, yaml.YAMLError, ValueError, TypeError, OverflowError) as exc:
-        return f"the fixed front matter would not parse ({type(exc).__name__})"
-    if loaded is None or not isinstance(loaded.data, dict) or not isinstance(new.data, dict):
-        return "the fixed front matter is not a mapping"
-    old = loaded.data
-    if set(map(str, old)) != set(map(str, new.data)):
-        return "the fixed front matter has different keys"
-    for key, value in old.items():
-        if str(key) not in touched and not _same(value, new.data.get(key)):
-            return f"the fix would change {key!r}"
-    return None
 
 
 def write_atomic(path: str, data: bytes) -> None:

@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from enrich.frontmatter.provenance import Flag
 from enrich.profile import Profile
-from enrich.provenance import Flag
 from enrich.vocab import (
     ENTITY_KINDS,
     SEED_WORDS,

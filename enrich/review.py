@@ -11,12 +11,10 @@ Never imports click: the CLI drives the loop and prints.
 
 from __future__ import annotations
 
-import datetime as dt
 import getpass
 import hashlib
 import json
 import os
-import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,9 +24,11 @@ import yaml
 from enrich.batch import _key, draft_cache, list_inbox, manifest_log, review_log
 from enrich.cache import enrich_dir, now_iso
 from enrich.errors import ConfigError, EnrichError, ExistsError, InputError
+from enrich.frontmatter.edit import Edits, apply, set_entry, verify
+from enrich.frontmatter.provenance import MARKER, Flag, Provenance, find_provenance, replace_provenance, strip_provenance
+from enrich.frontmatter.split import BlockError, parse_block, split_front_matter
+from enrich.frontmatter.yaml12 import load_yaml, read_front_matter
 from enrich.fsutil import atomic_write
-from enrich.provenance import MARKER, Flag, Provenance, find_provenance, replace_provenance, strip_provenance
-from enrich.yamlio import split_front_matter
 
 if TYPE_CHECKING:
     from enrich.check import Finding
@@ -46,31 +46,13 @@ class ApprovalRefused(EnrichError):
 # -- reading a draft ----------------------------------------------------------------------------------
 
 
-def _plain(value: Any) -> Any:
-    """Values as JSON can hold them (dates as ISO text), for diffs and the log."""
-    if isinstance(value, dt.date | dt.datetime):
-        return value.isoformat()
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    return value
-
-
 def parse_values(text: str) -> dict[str, Any]:
-    """The front matter values of a document; InputError when there are none or they do not parse."""
-    parts = split_front_matter(text)
+    """The front matter values of a document as the site's build reads them (`no` stays text, dates stay
+    as written); InputError when there are none, they do not parse or they repeat a key."""
+    parts = read_front_matter(text)
     if parts is None:
         raise InputError("no front matter (the file must start with a '---' block)")
-    try:
-        data = yaml.safe_load(parts[0]) or {}
-    except (yaml.YAMLError, ValueError) as exc:
-        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise InputError(f"front matter is not valid YAML: {first}") from None
-    if not isinstance(data, dict):
-        raise InputError("front matter is not a mapping of keys to values")
-    plain: dict[str, Any] = _plain(data)
-    return plain
+    return parts[0]
 
 
 def diff_values(before: dict[str, Any], after: dict[str, Any]) -> list[dict[str, Any]]:
@@ -205,50 +187,31 @@ def _head(path: Path, limit: int = 65536) -> str:
 
 
 def apply_approval(text: str, approval: dict[str, Any], profile: Profile) -> str:
-    """The document with each approval key set (replaced in place, or inserted in the profile's order).
-
-    Works line by line so a person's formatting of every other key is kept as they wrote it.
-    """
+    """The document with each approval key set, through the one line-edit engine: a value replaced where
+    it stands, or the entry inserted in the profile's order. Every other line stays as the person wrote
+    it, and the result is read back: ApprovalRefused unless only the approval keys changed, as asked."""
     if not approval:
         return text
-    parts = split_front_matter(text)
-    if parts is None:
+    data = text.encode("utf-8")
+    try:
+        block = parse_block(data)
+        loaded = load_yaml(block.text) if block is not None and block.closed else None
+    except (BlockError, yaml.YAMLError, ValueError, TypeError, OverflowError) as exc:
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise InputError(f"front matter cannot be read: {first}") from None
+    if block is None or loaded is None:
         raise InputError("no front matter to approve")
-    from enrich.yamlio import dump_value
-
-    block, _ = parts
-    lines = block.splitlines(keepends=True)
-    for key, value in approval.items():
-        entry = dump_value(key, value).splitlines(keepends=True)
-        start = next((i for i, line in enumerate(lines) if re.match(rf"{re.escape(key)}\s*:", line)), None)
-        if start is not None:
-            end = start + 1
-            while end < len(lines) and (lines[end].startswith((" ", "\t", "- ")) or lines[end].rstrip("\r\n") == "-"):
-                end += 1
-            lines[start:end] = entry
-            continue
-        order = profile.ordered_keys([*_top_keys(lines), key])
-        later = order[order.index(key) + 1 :]
-        position = next(
-            (i for i, line in enumerate(lines) if any(re.match(rf"{re.escape(k)}\s*:", line) for k in later)), None
-        )
-        if position is None:  # after the last key, before trailing comments (the provenance line)
-            position = len(lines)
-            while position > 0 and lines[position - 1].startswith("#"):
-                position -= 1
-        lines[position:position] = entry
-    new_block = "".join(lines)
-    head = text[: text.index(block)] if block else "---\n"
-    return head + new_block + text[len(head) + len(block) :]
-
-
-def _top_keys(lines: list[str]) -> list[str]:
-    keys = []
-    for line in lines:
-        match = re.match(r"([^\s#:'\"-][^:]*?)\s*:", line)
-        if match:
-            keys.append(match.group(1))
-    return keys
+    if not isinstance(loaded.data, dict | None):
+        raise InputError("front matter is not a mapping of keys to values")
+    edits = Edits(block)
+    for key in profile.ordered_keys(list(approval)):
+        if not set_entry(edits, loaded, key, approval[key], profile):
+            raise ApprovalRefused(f"not approved: {key!r} cannot be set by a line edit (repeated, an alias?)")
+    final = apply(data, edits)
+    reason = verify(data, loaded, final, set(approval), approval)
+    if reason is not None:
+        raise ApprovalRefused(f"not approved: {reason}")
+    return final.decode("utf-8")
 
 
 def check_text(path: str, data: bytes, profile: Profile) -> list[Finding]:

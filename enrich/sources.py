@@ -9,7 +9,6 @@ library does for us. Never touches the network.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 import re
@@ -166,26 +165,10 @@ def _seconds(stamp: str) -> float:
 
 def person_front_matter(text: str, path: str) -> tuple[dict[str, Any], str]:
     """Front matter a person wrote (kept, never overwritten) and the body of a Markdown input."""
-    from enrich.yamlio import split_front_matter
+    from enrich.frontmatter.yaml12 import read_front_matter
 
-    parts = split_front_matter(text)
-    if parts is None:
-        if text.removeprefix("\ufeff").split("\n", 1)[0].rstrip() == "---":
-            raise InputError("front matter has no closing '---'", path=path)
-        return {}, text
-    import yaml
-
-    try:
-        data = yaml.safe_load(parts[0]) or {}
-    except (yaml.YAMLError, ValueError) as exc:
-        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise InputError(f"front matter is not valid YAML: {first}", path=path) from None
-    if not isinstance(data, dict):
-        raise InputError("front matter is not a mapping of keys to values", path=path)
-    clean: dict[str, Any] = {}
-    for key, value in data.items():
-        clean[str(key)] = value.isoformat() if isinstance(value, dt.date) else value
-    return clean, parts[1]
+    parts = read_front_matter(text, path=path)
+    return parts if parts is not None else ({}, text)
 
 
 def find_sidecar(path: Path) -> Path | None:

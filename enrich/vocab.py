@@ -30,9 +30,10 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from enrich.errors import ConfigError, InputError
+from enrich.frontmatter.provenance import Flag
+from enrich.frontmatter.split import split_front_matter
+from enrich.frontmatter.yaml12 import load_data
 from enrich.fsutil import atomic_write
-from enrich.provenance import Flag
-from enrich.yamlio import split_front_matter
 
 if TYPE_CHECKING:
     from enrich.profile import Profile
@@ -325,7 +326,7 @@ def read_post(path: Path) -> PostRecord:
         raise InputError("no front matter", path=str(path))
     front, body = parts
     try:
-        data = yaml.load(front, Loader=_Loader)
+        data = load_data(front)
     except yaml.YAMLError as exc:
         where = getattr(exc, "problem_mark", None)
         line = f" (line {where.line + 2})" if where is not None else ""

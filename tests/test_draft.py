@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from enrich.errors import ExitStatus
-from enrich.provenance import Provenance, find_provenance
+from enrich.frontmatter.provenance import Provenance, find_provenance
 from tests.conftest import FIXTURES, run_cli
 from tests.fakeserver import FakeLLM, Reply, answer, valid_answer
 

@@ -18,7 +18,7 @@ import pytest
 import yaml
 
 from enrich.errors import ExitStatus
-from enrich.provenance import MARKER, find_provenance
+from enrich.frontmatter.provenance import MARKER, find_provenance
 from enrich.review import apply_approval, diff_values
 from tests.conftest import FIXTURES, run_cli
 from tests.fakeserver import FakeLLM

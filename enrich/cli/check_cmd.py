@@ -93,7 +93,7 @@ def fix_command(files: tuple[str, ...], dry_run: bool, profile_file: Path | None
     """
     from enrich.check import expand_paths
     from enrich.fix import Fixer
-    from enrich.fmread import BlockError
+    from enrich.frontmatter.split import BlockError
     from enrich.profile import load_profile
     from enrich.vocab_rules import VocabFinder
 

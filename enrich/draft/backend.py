@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
-from enrich.provenance import Flag, Provenance
+from enrich.frontmatter.provenance import Flag, Provenance
 
 if TYPE_CHECKING:
     from enrich.draft.prepare import Prepared

@@ -15,9 +15,9 @@ from enrich.draft.backend import Backend
 from enrich.draft.output import Draft
 from enrich.draft.prepare import Prepared, prepare
 from enrich.errors import EnrichError
+from enrich.frontmatter.provenance import Flag, Provenance
 from enrich.profile import Profile
 from enrich.prompt import PromptSet
-from enrich.provenance import Flag, Provenance
 from enrich.settings import Settings
 from enrich.validate import validate_front_matter
 

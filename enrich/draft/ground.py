@@ -6,7 +6,7 @@ import re
 import unicodedata
 from typing import Any
 
-from enrich.provenance import Flag
+from enrich.frontmatter.provenance import Flag
 
 MENTIONS = "_mentions:"  # answer values keep each entity's quoted words under this prefix until grounded
 

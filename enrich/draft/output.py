@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from enrich.errors import ConfigError
+from enrich.frontmatter.provenance import Flag, Provenance
 from enrich.profile import Profile
-from enrich.provenance import Flag, Provenance
 
 
 @dataclass
@@ -27,7 +27,7 @@ class Draft:
         return self.provenance.flags
 
     def render(self, profile: Profile) -> str:
-        from enrich.yamlio import render_document
+        from enrich.frontmatter.emit import render_document
 
         return render_document(self.values, profile, self.body, trailer=self.provenance.to_comment())
 
