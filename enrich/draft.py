@@ -29,7 +29,9 @@ from enrich.validate import Problem, validate_front_matter
 
 if TYPE_CHECKING:
     from enrich.config import Settings
-    from enrich.llm import Answer, Deadline, LLMClient, RateGate, Usage
+    from enrich.model.client import Answer, LLMClient, Usage
+    from enrich.model.gate import RateGate
+    from enrich.model.policy import Deadline
     from enrich.tokens import Chunk
 
 MAX_REPAIRS = 2
@@ -161,7 +163,7 @@ class Drafter:
         """The endpoint client, created on first use: a run that needs no call never imports openai."""
         with self._client_lock:
             if self._client is None:
-                from enrich.llm import LLMClient
+                from enrich.model.client import LLMClient
 
                 self._client = LLMClient(self.settings, gate=self._gate)
             return self._client
@@ -244,7 +246,7 @@ class Drafter:
             if self.offline:
                 drafted = self._draft_offline(prepared, prov)
             else:
-                from enrich.llm import Deadline as _Deadline
+                from enrich.model.policy import Deadline as _Deadline
 
                 deadline = deadline or _Deadline(float(self.settings.deadline))
                 drafted, model_seconds = self._draft_with_model(prepared, prov, deadline)
@@ -329,7 +331,7 @@ class Drafter:
 
     def _draft_with_model(self, prepared: Prepared, prov: Provenance, deadline: Deadline) -> tuple[dict[str, Any], float]:
         """The drafted values, and the seconds spent waiting on the endpoint."""
-        from enrich.llm import Usage
+        from enrich.model.client import Usage
 
         usage = Usage()
         try:

@@ -61,7 +61,7 @@ def build_drafter(
         notice = "drafting offline, without a model (--offline)"
     gate = None
     if not offline and max_in_flight:
-        from enrich.llm import RateGate  # light: openai itself is imported only with the first request
+        from enrich.model.gate import RateGate  # light: openai itself is imported only with the first request
 
         gate = RateGate(max_in_flight=max_in_flight)
     return Drafter(settings, profile, prompts, gate=gate, vocab=vocab, offline=offline), notice
