@@ -40,6 +40,7 @@ from enrich.errors import (
     RateLimitedError,
 )
 from enrich.fsutil import atomic_write
+from enrich.model.policy import RetryPolicy
 
 if TYPE_CHECKING:
     from enrich.draft.drafter import Drafter
@@ -60,8 +61,6 @@ DEFAULT_PRICES: dict[str, tuple[float, float]] = {
     "o4-mini": (1.10, 4.40),
 }
 SIDECAR_SUFFIX = ".info.json"
-MAX_PARK_ROUNDS = 3
-MAX_PARK_WAIT = 3600.0
 EXTRA_WORKERS = 16
 FIRST_REQUESTS_WAIT = 3.0  # seconds the extra workers wait for the first requests to be sent
 # Workers mostly wait on sockets; when an answer arrives while others clean or render files, the
@@ -578,17 +577,18 @@ class BatchRun:
         todo.sort(key=lambda p: -_size(p) if _size(p) > several_calls else 0)
         jobs = max(1, self.options.jobs)
         workers = jobs + min(jobs, EXTRA_WORKERS)  # extra workers do CPU work while `jobs` requests are in flight
+        policy = RetryPolicy.from_settings(self.drafter.settings)
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="enrich-batch") as pool:
             try:
-                for round_number in range(MAX_PARK_ROUNDS + 1):
+                for round_number in range(policy.park_rounds + 1):
                     parked = self._run_round(pool, todo, results)
                     if not parked or self._stop.is_set():
                         break
-                    if round_number == MAX_PARK_ROUNDS:
+                    if round_number == policy.park_rounds:
                         for path in parked:
                             res = results[_key(path)]
                             res.outcome = FAILED
-                            res.error = f"{path}: still rate limited after {MAX_PARK_ROUNDS} waits; run the batch again later"
+                            res.error = f"{path}: still rate limited after {policy.park_rounds} waits; run the batch again later"
                             self._record(res)
                         break
                     self._wait_for_gate(parked, results)
@@ -653,7 +653,7 @@ class BatchRun:
         """Sleep until the endpoint's Retry-After has passed, then the parked files are tried again."""
         gate = self.drafter.rate_gate
         hinted = max((results[_key(p)].retry_after or 0.0) for p in parked)
-        delay = min(MAX_PARK_WAIT, max(gate.wait_time() if gate is not None else 0.0, 0.0) or hinted)
+        delay = RetryPolicy.from_settings(self.drafter.settings).park_wait(gate.wait_time() if gate is not None else 0.0, hinted)
         ends = time.monotonic() + delay
         while (left := ends - time.monotonic()) > 0 and not self._stop.is_set():
             with self._lock:
@@ -717,8 +717,7 @@ class BatchRun:
 
     def _draft(self, path: Path, prepared: Prepared, key: str, result: FileResult) -> CacheEntry | FileResult:
         """Ask the model (within the budget) and store the draft in the cache; the result itself when parked."""
-        from enrich.llm import Deadline
-
+        policy = RetryPolicy.from_settings(self.drafter.settings)
         estimate = 0.0
         if self.options.max_cost is not None and self.price is not None:
             estimate = self.price.cost(*self.drafter.estimate_tokens(prepared))
@@ -736,7 +735,7 @@ class BatchRun:
             if self._stop.is_set():
                 result.outcome, result.error = NOT_STARTED, f"{path}: not started (the batch stopped early)"
                 return result
-            draft = self.drafter.draft_prepared(prepared, Deadline(self.drafter.settings.deadline))
+            draft = self.drafter.draft_prepared(prepared, policy.new_deadline())
         except HaltedError:
             result.outcome, result.error = NOT_STARTED, f"{path}: not started (the batch stopped early)"
             return result
@@ -748,7 +747,7 @@ class BatchRun:
         except EndpointError as exc:
             if exc.fatal:
                 self._halt(exc.message, exc)
-            elif _rate_limited(exc):  # retries ran out on 429s: the endpoint is busy, not this file bad
+            elif policy.parks_file(exc):  # retries ran out on 429s: the endpoint is busy, not this file bad
                 self._parked[_key(path)] = prepared
                 result.outcome, result.error = PARKED, f"{path}: {exc.message}"
                 return result
@@ -881,11 +880,6 @@ class BatchRun:
         if self.on_progress is not None:
             with contextlib.suppress(Exception):
                 self.on_progress(self.progress)
-
-
-def _rate_limited(exc: EndpointError) -> bool:
-    """A 429 that outlasted the retries: the endpoint is busy, not this file bad (quota is fatal, not this)."""
-    return exc.status == 429 and not exc.fatal
 
 
 def _read_text(path: Path) -> str | None:

@@ -34,7 +34,7 @@ class EnrichError(Exception):
         super().__init__(message)
         self.message = message
         self.path = path
-        self.usage: Any = None  # tokens already paid for when a draft failed part-way (enrich.llm.Usage)
+        self.usage: Any = None  # tokens already paid for when a draft failed part-way (enrich.model.client.Usage)
 
     def __str__(self) -> str:
         return f"{self.path}: {self.message}" if self.path else self.message
@@ -59,13 +59,14 @@ class EndpointError(EnrichError):
 
     def __init__(self, message: str, *, path: str | None = None, fatal: bool = False, status: int | None = None) -> None:
         super().__init__(message, path=path)
-        # fatal: the same failure will happen for every file (bad key, quota, unreachable)
+        # fatal: the same failure will happen for every file (bad key, quota, unreachable);
+        # decided by the retry policy (enrich.model.policy.Fault), carried here
         self.fatal = fatal
         self.status = status  # the HTTP status behind it, when there was one
 
 
 class RateLimitedError(EndpointError):
-    """The endpoint asked us to wait longer than the deadline allows."""
+    """The endpoint asked us to wait longer than the deadline allows; batch parks the file (the policy decides)."""
 
     def __init__(self, message: str, *, retry_after: float | None = None, path: str | None = None) -> None:
         super().__init__(message, path=path, status=429)

@@ -15,7 +15,8 @@ from enrich.frontmatter.provenance import Flag, Provenance
 
 if TYPE_CHECKING:
     from enrich.draft.prepare import Prepared
-    from enrich.llm import Deadline, RateGate
+    from enrich.model.gate import RateGate
+    from enrich.model.policy import Deadline
 
 BackendName = Literal["model", "offline"]
 

@@ -65,7 +65,7 @@ def choose_backend(
         return OfflineBackend(profile, vocab=vocab), NO_ENDPOINT_HELP + "; drafting offline, without a model"
     gate = None
     if max_in_flight:
-        from enrich.llm import RateGate  # light: openai itself is imported only with the first request
+        from enrich.model.gate import RateGate  # light: openai itself is imported only with the first request
 
         gate = RateGate(max_in_flight=max_in_flight)
     return ModelBackend(settings, profile, prompts, vocab=vocab, gate=gate), None

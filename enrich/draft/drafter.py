@@ -22,7 +22,8 @@ from enrich.settings import Settings
 from enrich.validate import validate_front_matter
 
 if TYPE_CHECKING:
-    from enrich.llm import Deadline, RateGate
+    from enrich.model.gate import RateGate
+    from enrich.model.policy import Deadline
 
 
 class Drafter:

@@ -25,7 +25,9 @@ from enrich.settings import NO_ENDPOINT_HELP, Settings
 
 if TYPE_CHECKING:
     from enrich.draft.prepare import Prepared
-    from enrich.llm import Answer, Deadline, LLMClient, RateGate, Usage
+    from enrich.model.client import Answer, LLMClient, Usage
+    from enrich.model.gate import RateGate
+    from enrich.model.policy import Deadline
     from enrich.tokens import Chunk
 
 MAX_REPAIRS = 2
@@ -76,7 +78,7 @@ class ModelBackend:
             if self._client is None:
                 if not self.settings.has_endpoint:
                     raise ConfigError(NO_ENDPOINT_HELP)
-                from enrich.llm import LLMClient
+                from enrich.model.client import LLMClient
 
                 self._client = LLMClient(self.settings, gate=self._gate)
             return self._client
@@ -115,11 +117,11 @@ class ModelBackend:
         return prompt, completion
 
     def draft(self, prepared: Prepared, deadline: Deadline | None = None) -> Drafted:
-        from enrich.llm import Deadline, Usage
+        from enrich.model.client import Usage
 
         usage = Usage()
         try:
-            return self._ask(prepared, deadline or Deadline(self.settings.deadline), usage)
+            return self._ask(prepared, deadline or self.client.policy.new_deadline(), usage)
         except EnrichError as exc:
             exc.usage = usage  # what was already paid for, for batch costs and budgets
             raise

@@ -14,7 +14,8 @@ from enrich.profile import Profile
 
 if TYPE_CHECKING:
     from enrich.draft.prepare import Prepared
-    from enrich.llm import Deadline, RateGate
+    from enrich.model.gate import RateGate
+    from enrich.model.policy import Deadline
 
 
 class OfflineBackend:

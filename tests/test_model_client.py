@@ -11,16 +11,14 @@ from typing import Any
 import pytest
 
 from enrich.errors import EndpointError, ExitStatus, HaltedError
-from enrich.llm import Deadline, LLMClient, RateGate
+from enrich.model.client import LLMClient
+from enrich.model.gate import RateGate
+from enrich.model.policy import Deadline
 from enrich.settings import load_settings
 from tests.conftest import FIXTURES, run_cli
 from tests.fakeserver import FakeLLM, Reply, answer, completion, error, valid_answer
 
 SAMPLE = str(FIXTURES / "zh-rolling.vtt")
-
-
-def ok(request: dict) -> Reply:
-    return answer(valid_answer(request))
 
 
 def test_429_with_retry_after_is_honoured(fake_llm: FakeLLM) -> None:
@@ -195,9 +193,7 @@ def test_the_gate_caps_requests_on_the_wire_and_counts_them(monkeypatch: pytest.
     gate = RateGate(max_in_flight=2)
     with FakeLLM(latency=0.3) as llm:
         client = _client(llm, gate, monkeypatch)
-        workers = [
-            threading.Thread(target=client.complete_json, args=(MESSAGES, SCHEMA, "fm", Deadline(30))) for _ in range(6)
-        ]
+        workers = [threading.Thread(target=client.complete_json, args=(MESSAGES, SCHEMA, "fm", Deadline(30))) for _ in range(6)]
         for worker in workers:
             worker.start()
         assert gate.wait_for_requests(2, timeout=5.0)  # both slots fill
@@ -278,3 +274,31 @@ def test_an_azure_endpoint_goes_through_the_same_gated_client(fake_llm: FakeLLM)
     assert result.exit_code == 0, result.stderr
     assert fake_llm.paths == ["/openai/deployments/my-deployment/chat/completions?api-version=2024-10-21"]
     assert fake_llm.headers[0]["api-key"] == "sk-test-SECRET-0123456789abcdef"
+
+
+def test_a_429_on_the_last_attempt_still_holds_every_worker(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ENRICH_MAX_ATTEMPTS", "1")
+    gate = RateGate()
+    with FakeLLM() as llm:
+        llm.push(error(429, "slow down", headers={"retry-after": "5"}))
+        client = _client(llm, gate, monkeypatch)
+        with pytest.raises(EndpointError, match=r"kept rate-limiting \(429\)") as caught:
+            client.complete_json(MESSAGES, SCHEMA, "fm", Deadline(30))
+    assert caught.value.status == 429 and not caught.value.fatal  # batch parks the file
+    assert 4.0 < gate.wait_time() <= 5.0  # the other workers wait too (the old code forgot this one)
+
+
+def test_no_request_left_in_the_window_holds_every_worker_until_it_resets(monkeypatch: pytest.MonkeyPatch) -> None:
+    gate = RateGate()
+    with FakeLLM() as llm:
+        headers = {"x-ratelimit-remaining-requests": "0", "x-ratelimit-reset-requests": "1.5s"}
+        llm.push(lambda request: Reply(**{**answer(valid_answer(request)).__dict__, "headers": headers}))
+        _client(llm, gate, monkeypatch).complete_json(MESSAGES, SCHEMA, "fm", Deadline(30))
+    assert 1.0 < gate.wait_time() <= 1.5
+
+
+def test_a_prompt_the_content_filter_blocks_is_one_clear_error_not_retried(fake_llm: FakeLLM) -> None:
+    fake_llm.push(error(400, "The response was filtered due to the prompt triggering the content policy.", code="content_filter"))
+    result = run_cli(SAMPLE)
+    assert result.exit_code == ExitStatus.ENDPOINT and "content filter blocked the request" in result.stderr
+    assert len(fake_llm.requests) == 1

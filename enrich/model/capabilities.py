@@ -1,0 +1,81 @@
+"""What each endpoint accepts, remembered on disk so a fallback is paid for once, not on every run.
+
+Per endpoint (host and model): the structured-output format that worked, the name of the answer-length
+parameter (`max_tokens` or `max_completion_tokens`) and whether it takes `temperature`. Remembering
+is an optimisation: an unreadable or unwritable file never fails a draft.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import threading
+from pathlib import Path
+from typing import Any
+
+FILE_NAME = "endpoints.json"  # in the user cache folder
+FORMAT_CHAIN = ("json_schema", "json_object", "text")  # strictest first; each step down is a fallback
+TOKEN_PARAMS = ("max_tokens", "max_completion_tokens")
+
+
+class Capabilities:
+    """What endpoints accept, shared by the workers of a run and kept across runs."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self._lock = threading.Lock()
+        self._data: dict[str, dict[str, Any]] = {}
+        if path is not None and path.is_file():
+            try:
+                loaded = json.loads(path.read_text(encoding="utf-8"))
+                self._data = loaded if isinstance(loaded, dict) else {}
+            except (OSError, ValueError):
+                self._data = {}
+
+    @classmethod
+    def in_folder(cls, folder: Path) -> Capabilities:
+        return cls(folder / FILE_NAME)
+
+    # -- what an endpoint takes ------------------------------------------------------------------
+    def response_format(self, endpoint: str) -> str:
+        """The structured-output format to start with: the one that last worked, else the strictest."""
+        fmt = self._get(endpoint, "response_format")
+        return fmt if fmt in FORMAT_CHAIN else FORMAT_CHAIN[0]
+
+    def token_param(self, endpoint: str) -> str:
+        param = self._get(endpoint, "token_param")
+        return param if param in TOKEN_PARAMS else TOKEN_PARAMS[0]
+
+    def takes_temperature(self, endpoint: str) -> bool:
+        return self._get(endpoint, "temperature") is not False
+
+    # -- learning --------------------------------------------------------------------------------
+    def remember_response_format(self, endpoint: str, fmt: str) -> None:
+        if fmt != self.response_format(endpoint):
+            self._set(endpoint, "response_format", fmt)
+
+    def switch_token_param(self, endpoint: str, rejected: str) -> None:
+        """The endpoint refused `rejected`: use the other name from now on."""
+        self._set(endpoint, "token_param", TOKEN_PARAMS[1] if rejected == TOKEN_PARAMS[0] else TOKEN_PARAMS[0])
+
+    def drop_temperature(self, endpoint: str) -> None:
+        self._set(endpoint, "temperature", False)
+
+    # -- storage ---------------------------------------------------------------------------------
+    def _get(self, endpoint: str, key: str) -> Any:
+        with self._lock:
+            entry = self._data.get(endpoint)
+            return entry.get(key) if isinstance(entry, dict) else None
+
+    def _set(self, endpoint: str, key: str, value: Any) -> None:
+        with self._lock:
+            entry = self._data.get(endpoint)
+            if not isinstance(entry, dict):
+                entry = self._data[endpoint] = {}
+            entry[key] = value
+            snapshot = json.dumps(self._data, indent=2, sort_keys=True)
+        if self.path is not None:
+            from enrich.fsutil import atomic_write
+
+            with contextlib.suppress(OSError):  # remembering is an optimisation; never fail a draft over it
+                atomic_write(self.path, snapshot + "\n")

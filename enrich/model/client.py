@@ -1,0 +1,302 @@
+"""The one boundary to a model: building the request, structured-output fallbacks, adapting parameters, usage.
+
+`complete_json` asks for a JSON object with strict `json_schema`, stepping down to `json_object` and
+then plain text on endpoints that reject it, and adapts `max_tokens` / `temperature` to what the
+endpoint takes (remembered in `Capabilities`). Every retry is decided by the RetryPolicy (the openai
+client runs with `max_retries=0`); every request passes the shared RateGate, whose in-flight slot is
+taken in the HTTP client's `send`, after openai built the request. Whatever odd thing a server
+returns becomes one EndpointError (`describe`). openai is imported only when a client is built, so
+a run that needs no call never loads it. Knows nothing about files.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import re
+import threading
+import time
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from enrich.errors import ConfigError, EndpointError
+from enrich.model.capabilities import FORMAT_CHAIN, Capabilities
+from enrich.model.describe import FormatRejected, ParamRejected, describe, not_a_completion, parked
+from enrich.model.gate import RateGate
+from enrich.model.policy import Action, Deadline, RetryPolicy
+
+if TYPE_CHECKING:
+    import openai
+
+    from enrich.settings import Settings
+
+FIRST_REQUEST_WAIT = 10.0  # seconds the other workers wait for the very first request to be built
+LENGTH_GROWTH = 4  # a cut-off answer is asked again with twice the room, up to this many times max_output_tokens
+PARAM_ADJUSTMENTS = 4  # parameter changes an endpoint may ask for within one request
+
+
+@dataclass
+class Usage:
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    calls: int = 0
+    seconds: float = 0.0  # time spent waiting on the endpoint, retries and back-off included
+
+    def add(self, other: Usage) -> None:
+        self.prompt_tokens += other.prompt_tokens
+        self.completion_tokens += other.completion_tokens
+        self.calls += other.calls
+        self.seconds += other.seconds
+
+
+@dataclass
+class Answer:
+    """A parsed JSON answer and what it cost."""
+
+    data: Any
+    raw: str
+    response_format: str
+    usage: Usage = field(default_factory=Usage)
+
+
+# The deadline of the request being sent on this thread, for the gated HTTP client to check again.
+_DEADLINE: ContextVar[Deadline | None] = ContextVar("enrich_deadline", default=None)
+
+
+def _gated_http_client(gate: RateGate, built_one: threading.Event) -> Any:
+    """The openai client's HTTP client, holding one of the gate's slots only while a request is on the wire.
+
+    openai builds the request (a few milliseconds of Python) before it calls `send`, and parses the
+    answer after; holding the slot around `send` alone keeps every slot busy with the endpoint's time.
+    Subclassing the SDK's own default client keeps its timeouts, connection limits and proxy handling.
+    `built_one` is set once a request got this far (see LLMClient._wait_for_first_request).
+    """
+    import openai
+
+    class GatedHttpClient(openai.DefaultHttpxClient):
+        def send(self, *args: Any, **kwargs: Any) -> Any:
+            built_one.set()
+            with gate.slot():
+                deadline = _DEADLINE.get()
+                if deadline is not None:
+                    gate.admit(deadline)  # after taking a slot: a 429 seen meanwhile still holds us
+                return super().send(*args, **kwargs)
+
+    return GatedHttpClient()
+
+
+def import_openai() -> None:
+    """Import the openai client with the garbage collector paused, then freeze what it built.
+
+    The import builds thousands of pydantic type objects that live for the whole run; without this
+    the collector walks them again and again during the import and once more at interpreter exit
+    (about a quarter of a second of a batch's fixed cost here).
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        import openai  # noqa: F401
+    finally:
+        gc.freeze()
+        if was_enabled:
+            gc.enable()
+
+
+class LLMClient:
+    """Talks to one OpenAI-compatible endpoint for one model."""
+
+    def __init__(self, settings: Settings, *, gate: RateGate | None = None, capabilities: Capabilities | None = None) -> None:
+        import_openai()
+        import openai
+
+        self.settings = settings
+        self.model: str = settings.model
+        self.host: str = settings.endpoint_host
+        self.endpoint = f"{self.host}|{self.model}"
+        self.policy = RetryPolicy.from_settings(settings)
+        self.gate = gate or RateGate()
+        self._built_one = threading.Event()
+        self._first_claimed = threading.Lock()
+        cache = settings.user_cache_dir
+        self.capabilities = capabilities or (Capabilities.in_folder(cache) if cache else Capabilities(None))
+        key = settings.api_key or "not-needed"  # local servers ignore it, the client insists on one
+        common: dict[str, Any] = {
+            "api_key": key,
+            "max_retries": 0,  # one retry layer: the policy's
+            "timeout": self.policy.timeout,
+            "http_client": _gated_http_client(self.gate, self._built_one),
+        }
+        if settings.api_version:
+            if not settings.base_url:
+                raise ConfigError("api_version makes the endpoint Azure OpenAI: set base_url (https://RESOURCE.openai.azure.com)")
+            self.client: openai.OpenAI = openai.AzureOpenAI(
+                azure_endpoint=settings.base_url, api_version=settings.api_version, **common
+            )
+        else:
+            self.client = openai.OpenAI(base_url=settings.base_url, **common)
+        self.client.chat.completions.with_raw_response  # noqa: B018 - loads the chat resources now, not on the first call
+
+    # -- public -------------------------------------------------------------------------------
+    def complete_json(self, messages: list[dict[str, str]], schema: dict[str, Any], name: str, deadline: Deadline) -> Answer:
+        """Ask for a JSON object following `schema`, stepping down the structured-output chain as needed."""
+        configured = self.settings.response_format
+        start = configured if configured != "auto" else self.capabilities.response_format(self.endpoint)
+        last_error: EndpointError | None = None
+        for fmt in FORMAT_CHAIN[FORMAT_CHAIN.index(start) :]:
+            try:
+                answer = self._complete(messages, schema, name, fmt, deadline)
+            except FormatRejected as exc:
+                last_error = EndpointError(f"{self.host} rejected response_format {fmt}: {exc}")
+                if configured != "auto":
+                    raise last_error from None
+                continue
+            if configured == "auto":
+                self.capabilities.remember_response_format(self.endpoint, fmt)
+            return answer
+        raise last_error or EndpointError("no response format worked")
+
+    # -- one request ---------------------------------------------------------------------------
+    def _complete(
+        self, messages: list[dict[str, str]], schema: dict[str, Any], name: str, fmt: str, deadline: Deadline
+    ) -> Answer:
+        messages = _with_schema_text(messages, schema) if fmt != "json_schema" else messages
+        params: dict[str, Any] = {"model": self.model, "messages": messages}
+        if fmt == "json_schema":
+            params["response_format"] = {"type": "json_schema", "json_schema": {"name": name, "strict": True, "schema": schema}}
+        elif fmt == "json_object":
+            params["response_format"] = {"type": "json_object"}
+        room = int(self.settings.max_output_tokens)
+        max_tokens = room
+        for _ in range(PARAM_ADJUSTMENTS):  # parameter adjustments an endpoint may ask for, each at most once
+            request = dict(params)
+            request[self.capabilities.token_param(self.endpoint)] = max_tokens
+            if self.capabilities.takes_temperature(self.endpoint):
+                request["temperature"] = self.settings.temperature
+            try:
+                completion, usage = self._send(request, deadline)
+            except ParamRejected as exc:
+                if exc.param == "temperature":
+                    self.capabilities.drop_temperature(self.endpoint)
+                else:
+                    self.capabilities.switch_token_param(self.endpoint, exc.param)
+                continue
+            choice = completion.choices[0] if completion.choices else None
+            if choice is None:
+                raise EndpointError(f"{self.host} returned no choices")
+            message = choice.message
+            refusal = getattr(message, "refusal", None)
+            if refusal:
+                raise EndpointError(f"the model refused: {str(refusal)[:200]}")
+            if choice.finish_reason == "content_filter":
+                raise EndpointError("the endpoint's content filter blocked the answer")
+            if choice.finish_reason == "length":
+                if max_tokens < LENGTH_GROWTH * room:
+                    max_tokens *= 2  # the answer was cut off: once more with room to finish
+                    continue
+                raise EndpointError(f"the answer was cut off at {max_tokens} tokens (raise max_output_tokens)")
+            content = message.content or ""
+            if not content.strip():
+                raise EndpointError(f"{self.host} returned an empty answer")
+            return Answer(data=parse_json_answer(content), raw=content, response_format=fmt, usage=usage)
+        raise EndpointError(f"{self.host} kept rejecting the request's parameters")
+
+    def _send(self, request: dict[str, Any], deadline: Deadline) -> tuple[Any, Usage]:
+        """One logical request: attempts until one succeeds or the policy says park or give up."""
+        started = time.monotonic()
+        attempt = 1
+        while True:
+            try:
+                completion = self._attempt(request, deadline)
+                break
+            except (EndpointError, ParamRejected):
+                raise  # the gate or the deadline stopped it: already one clear error
+            except Exception as exc:  # HTML pages, truncated bodies and odd shapes too: the policy sorts them
+                decision = self.policy.decide(exc, attempt, deadline)
+                if decision.hold:
+                    self.gate.hold(decision.hold)  # every worker sharing the gate slows down, not just this one
+                if decision.action is Action.PARK:
+                    raise parked(decision.wait) from None
+                if decision.action is Action.GIVE_UP:
+                    raise describe(exc, decision.fault, self.host) from None
+                time.sleep(decision.wait)
+                attempt += 1
+        if not isinstance(getattr(completion, "choices", None), list):
+            raise not_a_completion(self.host)
+        usage = Usage(calls=1, seconds=time.monotonic() - started)
+        if getattr(completion, "usage", None) is not None:
+            usage.prompt_tokens = int(completion.usage.prompt_tokens or 0)
+            usage.completion_tokens = int(completion.usage.completion_tokens or 0)
+        return completion, usage
+
+    def _attempt(self, request: dict[str, Any], deadline: Deadline) -> Any:
+        """One HTTP request through the gate, its answer parsed; raises what openai raised."""
+        import openai
+
+        self.gate.admit(deadline)
+        token = _DEADLINE.set(deadline)  # the gated HTTP client checks it again once it has a slot
+        try:
+            self._wait_for_first_request()
+            raw = self.client.chat.completions.with_raw_response.create(**request, timeout=self.policy.request_timeout(deadline))
+        except openai.APIConnectionError as exc:
+            if isinstance(exc.__cause__, EndpointError):  # the gate stopped it (openai 2.x wraps it)
+                raise exc.__cause__ from None
+            raise
+        finally:
+            _DEADLINE.reset(token)
+            self._built_one.set()  # even when the first request failed before it was sent
+        hold = self.policy.hold_after_success(raw.headers)
+        if hold:
+            self.gate.hold(hold)  # the server says no request is left: every worker waits for the reset
+        return raw.parse()
+
+    def _wait_for_first_request(self) -> None:
+        """Let one thread build the very first request alone; the others wait until it is on its way.
+
+        openai's first request fills per-type caches (about 15 ms of Python); sixteen workers
+        starting together would each fill them at once and hold the first requests back by a third
+        of a second. After that first one, requests are built in parallel.
+        """
+        if self._built_one.is_set() or self._first_claimed.acquire(blocking=False):  # claimed once, never released
+            return
+        self._built_one.wait(timeout=FIRST_REQUEST_WAIT)
+
+
+def _with_schema_text(messages: list[dict[str, str]], schema: dict[str, Any]) -> list[dict[str, str]]:
+    """For endpoints without json_schema support: the schema goes into the instructions instead."""
+    out = [dict(m) for m in messages]
+    note = "\n\nThe JSON object must follow this JSON Schema:\n" + json.dumps(schema, ensure_ascii=False)
+    out[0]["content"] = out[0]["content"] + note
+    return out
+
+
+_FENCE = re.compile(r"```(?:json)?\s*(.*?)```", re.S)
+
+
+def parse_json_answer(content: str) -> Any:
+    """The JSON object in an answer, tolerating code fences and text around it (plain-text mode)."""
+    text = content.strip()
+    try:
+        return json.loads(text)
+    except ValueError:
+        pass
+    fenced = _FENCE.search(text)
+    if fenced:
+        try:
+            return json.loads(fenced.group(1))
+        except ValueError:
+            pass
+    start, end = text.find("{"), text.rfind("}")
+    if start != -1 and end > start:
+        try:
+            return json.loads(text[start : end + 1])
+        except ValueError:
+            pass
+    return _Unparsed(text)
+
+
+@dataclass
+class _Unparsed:
+    """An answer that is not JSON; the repair loop sends it back with the parse error."""
+
+    text: str
