@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import shutil
@@ -18,10 +17,7 @@ import pytest
 
 from enrich.batch.cache import JsonlLog
 from enrich.batch.lock import InboxLock, lock_path
-from enrich.batch.prices import Price, price_for, price_table
-from enrich.batch.progress import Progress
-from enrich.batch.report import FileResult, Outcome
-from enrich.errors import ConfigError, ExitStatus
+from enrich.errors import ExitStatus
 from tests.conftest import FIXTURES, REPO, run_cli
 from tests.fakeserver import FakeLLM, Reply, answer, error, valid_answer
 
@@ -430,43 +426,6 @@ def test_no_secret_in_cache_manifest_or_report(fake_llm: FakeLLM, isolated: Path
     for path in [isolated / "r.json", *(isolated / ".enrich").rglob("*")]:
         if path.is_file():
             assert KEY not in path.read_text(encoding="utf-8", errors="replace")
-
-
-def test_jsonl_log_tolerates_a_torn_last_line(tmp_path: Path) -> None:
-    log = JsonlLog(tmp_path / "log.jsonl")
-    log.append({"a": 1})
-    with log.path.open("ab") as handle:
-        handle.write(b'{"a": 2, "b"')
-    assert list(log.read()) == [{"a": 1}]
-    log.append({"a": 3})
-    assert list(log.read()) == [{"a": 1}, {"a": 3}]
-
-
-def test_prices_match_snapshots_and_sites_override_them() -> None:
-    table = price_table({"gpt-4.1-mini": {"input": 1, "output": 2}, "local": [0, 0]})
-    assert price_for("gpt-4.1-mini-2025-04-14", table) == Price(1.0, 2.0)
-    assert price_for("local", table) == Price(0.0, 0.0)
-    assert price_for("mystery", table) is None
-    with pytest.raises(ConfigError):
-        price_table({"x": {"input": "cheap"}})
-
-
-def test_progress_bar_on_a_terminal_and_plain_lines_otherwise() -> None:
-    from rich.console import Console
-
-    from enrich.cli.progress import LiveProgress, PlainProgress
-
-    progress = Progress(total=4, done=1, failed=1, tokens=1500, cost=0.01)
-    progress.last = FileResult(input="inbox/a.txt", outcome=Outcome.DRAFTED, tokens_in=100, tokens_out=50, calls=1)
-    tty = io.StringIO()
-    live = LiveProgress(Console(file=tty, force_terminal=True, width=120))
-    live(progress)
-    live.close()
-    shown = tty.getvalue()
-    assert "2/4" in shown and "ETA" in shown and "1.5k tokens" in shown and "$0.0100" in shown
-    plain = io.StringIO()
-    PlainProgress(plain)(progress)
-    assert plain.getvalue() == "[2/4] drafted     a.txt (100+50 tokens)\n"
 
 
 def test_a_batch_with_the_live_bar_forced_on_still_summarises(fake_llm: FakeLLM, isolated: Path) -> None:

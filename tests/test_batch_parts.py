@@ -10,16 +10,16 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from enrich.batch.cache import CacheEntry
+from enrich.batch.cache import CacheEntry, JsonlLog
 from enrich.batch.lock import InboxLock, lock_path
 from enrich.batch.plan import draft_name_clashes, skip_reason, will_call_model
-from enrich.batch.prices import Budget, price_table
+from enrich.batch.prices import Budget, Price, price_for, price_table
 from enrich.batch.progress import Progress, ProgressTracker
 from enrich.batch.report import BatchResult, FileResult, Outcome
 from enrich.batch.state import SiteState, path_key, review_log
 from enrich.cli.progress import LiveProgress, PlainProgress
 from enrich.cli.render import batch_summary, dry_run_summary
-from enrich.errors import EndpointError, ExitStatus, LockedError
+from enrich.errors import ConfigError, EndpointError, ExitStatus, LockedError
 from tests.conftest import FIXTURES, run_cli
 
 
@@ -120,6 +120,43 @@ def test_the_budget_reserves_for_requests_in_flight() -> None:
 
 
 # -- progress ----------------------------------------------------------------------------------------
+
+
+def test_jsonl_log_tolerates_a_torn_last_line(tmp_path: Path) -> None:
+    log = JsonlLog(tmp_path / "log.jsonl")
+    log.append({"a": 1})
+    with log.path.open("ab") as handle:
+        handle.write(b'{"a": 2, "b"')
+    assert list(log.read()) == [{"a": 1}]
+    log.append({"a": 3})
+    assert list(log.read()) == [{"a": 1}, {"a": 3}]
+
+
+def test_prices_match_snapshots_and_sites_override_them() -> None:
+    table = price_table({"gpt-4.1-mini": {"input": 1, "output": 2}, "local": [0, 0]})
+    assert price_for("gpt-4.1-mini-2025-04-14", table) == Price(1.0, 2.0)
+    assert price_for("local", table) == Price(0.0, 0.0)
+    assert price_for("mystery", table) is None
+    with pytest.raises(ConfigError):
+        price_table({"x": {"input": "cheap"}})
+
+
+def test_progress_bar_on_a_terminal_and_plain_lines_otherwise() -> None:
+    from rich.console import Console
+
+    from enrich.cli.progress import LiveProgress, PlainProgress
+
+    progress = Progress(total=4, done=1, failed=1, tokens=1500, cost=0.01)
+    progress.last = FileResult(input="inbox/a.txt", outcome=Outcome.DRAFTED, tokens_in=100, tokens_out=50, calls=1)
+    tty = io.StringIO()
+    live = LiveProgress(Console(file=tty, force_terminal=True, width=120))
+    live(progress)
+    live.close()
+    shown = tty.getvalue()
+    assert "2/4" in shown and "ETA" in shown and "1.5k tokens" in shown and "$0.0100" in shown
+    plain = io.StringIO()
+    PlainProgress(plain)(progress)
+    assert plain.getvalue() == "[2/4] drafted     a.txt (100+50 tokens)\n"
 
 
 def test_plain_progress_prints_one_line_per_file_and_each_note_once() -> None:

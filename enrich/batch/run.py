@@ -56,7 +56,11 @@ class BatchOptions:
 
 
 class BatchRun:
-    """One batch over one inbox with one shared Drafter. `run()` drafts; `plan()` only counts (dry run)."""
+    """One batch over one inbox with one shared Drafter (a dry run is `enrich.batch.plan.plan_batch`).
+
+    What the workers share is grouped by what it is: the site's state, the budget, the stop signal,
+    the progress counts, and the per-file work (`FileProcessor`).
+    """
 
     def __init__(self, drafter: Drafter, options: BatchOptions, *, on_progress: ProgressCallback | None = None) -> None:
         self.drafter = drafter
@@ -100,12 +104,6 @@ class BatchRun:
             stop_error=self.stop.error,
             interrupted=self.stop.interrupted,
         )
-
-    def plan(self) -> BatchResult:
-        """What a run would do and spend, without any model call (for --dry-run)."""
-        from enrich.batch.plan import plan_batch
-
-        return plan_batch(self.drafter, self.options)
 
     # -- before the workers start ---------------------------------------------------------------
     def _warm_up(self, inputs: list[Path]) -> None:

@@ -57,14 +57,15 @@ def _table(*, footer: bool = False) -> Table:
     return Table(box=box.SIMPLE, show_edge=False, pad_edge=False, show_footer=footer)
 
 
-def _print_table(out: Console, table: Table) -> None:
-    """A table as it fits the terminal; elsewhere without the cells' trailing padding (logs, diffs, tests)."""
+def show(out: Console, renderable: RenderableType) -> None:
+    """Print a table or screen as it fits the terminal; elsewhere without the cells' trailing padding (logs, tests)."""
     if out.is_terminal:
-        out.print(table)
+        out.print(renderable)
         return
     with out.capture() as captured:
-        out.print(table)
+        out.print(renderable)
     out.file.write("".join(line.rstrip() + "\n" for line in captured.get().splitlines()))
+    out.file.flush()
 
 
 # -- batch ------------------------------------------------------------------------------------------
@@ -93,7 +94,7 @@ def batch_summary(out: Console, result: BatchResult) -> None:
         if n or outcome in (Outcome.DRAFTED, Outcome.FAILED):
             style = "red" if outcome == Outcome.FAILED and n else ""
             table.add_row(Text(str(outcome), style=style), str(n), Text(meaning))
-    _print_table(out, table)
+    show(out, table)
     out.print(
         Text(
             f"{result.calls} model call(s), {result.tokens_in:,} tokens in + {result.tokens_out:,} out, "
@@ -130,7 +131,7 @@ def dry_run_summary(out: Console, result: BatchResult) -> None:
         shown = money(cost) if cost is not None else f'no price: add [prices] "{model}" to enrich.toml'
         chosen = model == result.model
         table.add_row(Text(model, style="bold" if chosen else ""), Text(shown), "<- --model / config" if chosen else "")
-    _print_table(out, table)
+    show(out, table)
     bad = [f.error or f.input for f in result.files if f.outcome == Outcome.FAILED]
     if bad:
         out.print(Text("cannot be drafted:", style="red"))
@@ -151,7 +152,7 @@ def status(out: Console, report: StatusReport, *, verbose: bool) -> None:
     table.add_column("files", footer=str(len(report.items)), justify="right", no_wrap=True)
     for state in STATES:
         table.add_row(Text(state), str(counts.get(state, 0)))
-    _print_table(out, table)
+    show(out, table)
     items = report.items if verbose else [i for i in report.items if i.state in ("failed", "flagged")][:10]
     if not items:
         return

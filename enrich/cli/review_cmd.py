@@ -5,6 +5,7 @@ Only parsing, keys and printing: the decisions are `enrich.review`'s, imported i
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -43,11 +44,11 @@ def _to_dir(settings: Settings, to: Path | None) -> Path | None:
 
 
 def _ask(prompt: str, choices: str) -> str:
-    """One key press (no Enter on a terminal); unknown keys ask again."""
+    """One key press (no Enter on a terminal; piped keys are read one by one); unknown keys ask again."""
     while True:
         click.echo(prompt, nl=False)
         try:
-            key = click.getchar()
+            key = click.getchar() if sys.stdin.isatty() else sys.stdin.read(1)
         except (EOFError, click.exceptions.Abort):
             key = ""
         if not key:  # end of input
@@ -70,7 +71,7 @@ def _ask(prompt: str, choices: str) -> str:
 @guarded
 def review_command(drafts: tuple[Path, ...], to: Path | None, show_all: bool, reason: str | None) -> int:
     """Step through drafts: [a]ccept, [e]dit in $EDITOR, [r]eject, [s]kip, [q]uit."""
-    from enrich.cli.render import console, review_screen
+    from enrich.cli.render import console, review_screen, show
     from enrich.errors import EnrichError
     from enrich.review import find_drafts
 
@@ -92,7 +93,7 @@ def review_command(drafts: tuple[Path, ...], to: Path | None, show_all: bool, re
                 error_line(str(exc))
                 counts["skipped"] += 1
                 break
-            screen.print(review_screen(view, index, len(paths)))
+            show(screen, review_screen(view, index, len(paths)))
             key = _ask(f"{accept_help}  [e]dit  [r]eject  [s]kip  [q]uit > ", "aersq")
             if key == "q":
                 click.echo(_review_summary(counts))
