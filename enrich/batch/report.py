@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections import Counter
-from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -90,11 +88,6 @@ def failed_result(path: Path, exc: EnrichError, started: float = 0.0) -> FileRes
 
 def not_started_result(path: Path, why: str | None) -> FileResult:
     return FileResult(input=str(path), outcome=Outcome.NOT_STARTED, error=f"{path}: not started ({why})")
-
-
-def summarize_outcomes(files: Iterable[FileResult]) -> dict[str, int]:
-    """How many files had each outcome."""
-    return dict(Counter(str(f.outcome) for f in files))
 
 
 @dataclass
