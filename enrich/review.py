@@ -21,8 +21,9 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from enrich.batch import _key, draft_cache, list_inbox, manifest_log, review_log
-from enrich.cache import enrich_dir, now_iso
+from enrich.batch.cache import now_iso
+from enrich.batch.state import draft_cache, enrich_dir, list_inbox, manifest_log, review_log
+from enrich.batch.state import path_key as _key
 from enrich.errors import ConfigError, EnrichError, ExistsError, InputError
 from enrich.frontmatter.edit import Edits, apply, set_entry, verify
 from enrich.frontmatter.provenance import MARKER, Flag, Provenance, find_provenance, replace_provenance, strip_provenance

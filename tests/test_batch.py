@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import shutil
@@ -16,9 +15,9 @@ from typing import Any
 
 import pytest
 
-from enrich.batch import FileResult, InboxLock, Price, Progress, lock_path, price_for, price_table
-from enrich.cache import JsonlLog
-from enrich.errors import ConfigError, ExitStatus
+from enrich.batch.cache import JsonlLog
+from enrich.batch.lock import InboxLock, lock_path
+from enrich.errors import ExitStatus
 from tests.conftest import FIXTURES, REPO, run_cli
 from tests.fakeserver import FakeLLM, Reply, answer, error, valid_answer
 
@@ -173,7 +172,10 @@ def test_kill_9_mid_run_then_rerun_finishes_without_redoing_work(isolated: Path,
         env = subprocess_env(llm, isolated)
         proc = subprocess.Popen(
             [sys.executable, "-m", "enrich", "batch", "inbox", "--jobs", "2"],
-            cwd=isolated, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            cwd=isolated,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         cache = isolated / ".enrich" / "cache"
         deadline = time.monotonic() + 20
@@ -203,7 +205,11 @@ def test_ctrl_c_lets_sent_requests_land_then_reports_and_a_rerun_goes_on(isolate
         env = subprocess_env(llm, isolated)
         proc = subprocess.Popen(
             [sys.executable, "-m", "enrich", "batch", "inbox", "--jobs", "2", "--report", "r.json", "--no-progress"],
-            cwd=isolated, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            cwd=isolated,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
         )
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline and len(llm.requests) < 2:
@@ -228,7 +234,7 @@ def test_ctrl_c_lets_sent_requests_land_then_reports_and_a_rerun_goes_on(isolate
 def test_ctrl_c_before_every_file_was_handed_out_still_reports_each(
     fake_llm: FakeLLM, isolated: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from enrich.batch import BatchRun
+    from enrich.batch.run import BatchRun
 
     make_inbox(isolated, [*GOOD, "zh-rolling.vtt", "en-notes.md"])
 
@@ -422,37 +428,11 @@ def test_no_secret_in_cache_manifest_or_report(fake_llm: FakeLLM, isolated: Path
             assert KEY not in path.read_text(encoding="utf-8", errors="replace")
 
 
-def test_jsonl_log_tolerates_a_torn_last_line(tmp_path: Path) -> None:
-    log = JsonlLog(tmp_path / "log.jsonl")
-    log.append({"a": 1})
-    with log.path.open("ab") as handle:
-        handle.write(b'{"a": 2, "b"')
-    assert list(log.read()) == [{"a": 1}]
-    log.append({"a": 3})
-    assert list(log.read()) == [{"a": 1}, {"a": 3}]
-
-
-def test_prices_match_snapshots_and_sites_override_them() -> None:
-    table = price_table({"gpt-4.1-mini": {"input": 1, "output": 2}, "local": [0, 0]})
-    assert price_for("gpt-4.1-mini-2025-04-14", table) == Price(1.0, 2.0)
-    assert price_for("local", table) == Price(0.0, 0.0)
-    assert price_for("mystery", table) is None
-    with pytest.raises(ConfigError):
-        price_table({"x": {"input": "cheap"}})
-
-
-def test_progress_bar_on_a_terminal_and_plain_lines_otherwise() -> None:
-    from enrich.cli.batch_cmd import ProgressView
-
-    progress = Progress(total=4, done=1, failed=1, tokens=1500, cost=0.01)
-    progress.last = FileResult(input="inbox/a.txt", outcome="drafted", tokens_in=100, tokens_out=50, calls=1)
-    tty = io.StringIO()
-    ProgressView(tty, tty=True)(progress)
-    assert tty.getvalue().startswith("\r[") and "2/4" in tty.getvalue() and "ETA" in tty.getvalue()
-    assert "1.5k tokens" in tty.getvalue()
-    plain = io.StringIO()
-    ProgressView(plain, tty=False)(progress)
-    assert plain.getvalue() == "[2/4] drafted     a.txt (100+50 tokens)\n"
+def test_a_batch_with_the_live_bar_forced_on_still_summarises(fake_llm: FakeLLM, isolated: Path) -> None:
+    make_inbox(isolated)
+    result = run_cli("batch", "inbox", "--progress")
+    assert result.exit_code == 0, result.output
+    assert "ETA" in result.stderr and "drafted" in result.stdout and len(fake_llm.requests) == 3
 
 
 def test_bench_script_exists() -> None:

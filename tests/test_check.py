@@ -342,7 +342,7 @@ def test_console_entry_checks_and_imports_nothing_heavy(tmp_path: Path) -> None:
         "import sys\nfrom enrich.cli.check_cmd import main\n"
         "try:\n    main()\nexcept SystemExit as exc:\n    code = exc.code\n"
         "heavy = sorted(m for m in sys.modules if m.split('.')[0] in "
-        "('openai', 'tiktoken', 'jsonschema', 'pydantic', 'httpx', 'httpx2', 'jieba', 'opencc', 'frontmatter'))\n"
+        "('openai', 'tiktoken', 'jsonschema', 'pydantic', 'httpx', 'httpx2', 'jieba', 'opencc', 'frontmatter', 'rich'))\n"
         "print('HEAVY', heavy, 'EXIT', code)\n"
     )
     env = {**os.environ, "PYTHONPATH": str(REPO)}

@@ -85,10 +85,10 @@ def main() -> None:
 
 
 def _register() -> None:
-    """Add every command family; each module imports only click at module level."""
-    from enrich.cli import batch_cmd, check_cmd, draft_cmd, vocab_cmd
+    """Add every command family; each module imports only click (and light settings) at module level."""
+    from enrich.cli import batch_cmd, check_cmd, draft_cmd, review_cmd, vocab_cmd
 
-    for module in (draft_cmd, check_cmd, vocab_cmd, batch_cmd):
+    for module in (draft_cmd, check_cmd, vocab_cmd, batch_cmd, review_cmd):
         module.register(main)
 
 

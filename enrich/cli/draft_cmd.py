@@ -7,60 +7,22 @@ from pathlib import Path
 import click
 
 from enrich.cli import error_line, guarded
+from enrich.cli.options import PROFILE_FILE, DraftingOptions, drafting_options
 
 
 @click.command("draft")
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--out", "out", type=click.Path(path_type=Path), help="Drafts folder (default: drafts/, or `out` in config).")
-@click.option("--model", help="Model name (default: ENRICH_MODEL, config, or gpt-4.1-mini).")
-@click.option("--base-url", help="OpenAI-compatible endpoint, e.g. http://localhost:11434/v1 (default: OPENAI_BASE_URL).")
-@click.option("--api-version", help="Azure OpenAI API version (makes --base-url an Azure endpoint).")
-@click.option("--offline", is_flag=True, help="Draft without any model.")
+@drafting_options
 @click.option("--force", is_flag=True, help="Overwrite an existing draft.")
-@click.option(
-    "--profile", "profile_file", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Profile TOML to use."
-)
-@click.option(
-    "--response-format", type=click.Choice(["auto", "json_schema", "json_object", "text"]), help="Structured output mode."
-)
-@click.option("--timeout", type=float, help="Seconds per request.")
-@click.option("--deadline", type=float, help="Seconds per file, all retries included.")
-@click.option("--max-input-tokens", type=int, help="Input budget; longer transcripts are drafted in chunks.")
 @click.option("--stdout", "to_stdout", is_flag=True, help="Print the draft instead of writing it.")
 @guarded
-def draft_command(
-    files: tuple[Path, ...],
-    out: Path | None,
-    model: str | None,
-    base_url: str | None,
-    api_version: str | None,
-    offline: bool,
-    force: bool,
-    profile_file: Path | None,
-    response_format: str | None,
-    timeout: float | None,
-    deadline: float | None,
-    max_input_tokens: int | None,
-    to_stdout: bool,
-) -> int:
+def draft_command(files: tuple[Path, ...], drafting: DraftingOptions, force: bool, to_stdout: bool) -> int:
     """Draft front matter for transcripts (.txt, .md, .srt, .vtt) and write drafts for review."""
     from enrich.draft.build import build_drafter, draft_one
     from enrich.errors import EnrichError
-    from enrich.settings import load_settings
 
-    settings = load_settings(
-        dict(  # flags not given are None; load_settings ignores them
-            out=out,
-            model=model,
-            base_url=base_url,
-            api_version=api_version,
-            response_format=response_format,
-            timeout=timeout,
-            deadline=deadline,
-            max_input_tokens=max_input_tokens,
-        )
-    )
-    drafter, notice = build_drafter(settings, profile_file=profile_file, backend="offline" if offline else "auto")
+    settings = drafting.settings()
+    drafter, notice = build_drafter(settings, profile_file=drafting.profile_file, backend=drafting.backend)
     if notice:
         error_line(notice)
     failures = 0
@@ -84,9 +46,7 @@ def draft_command(
 
 
 @click.command("profile")
-@click.option(
-    "--profile", "profile_file", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Profile TOML to use."
-)
+@click.option("--profile", "profile_file", type=PROFILE_FILE, help="Profile TOML to use.")
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
 @guarded
 def profile_command(profile_file: Path | None, as_json: bool) -> int:

@@ -1,6 +1,6 @@
-"""The site's memory of what batch paid for and wrote: a content-addressed draft cache and append-only logs.
+"""The storage under the site's `.enrich/`: a content-addressed draft cache and append-only logs.
 
-Everything lives under the site's `.enrich/`:
+Where each file lives is `enrich.batch.state`'s business; this module only stores:
 
 * `cache/ab/<key>.json`: one finished draft per cache key (the key is `Drafter.cache_key`, a hash of
   the cleaned input, known fields, profile, prompts, model and parameters). Written atomically and
@@ -27,13 +27,8 @@ from typing import Any
 
 from enrich.fsutil import atomic_write
 
-ENRICH_DIR = ".enrich"
 CACHE_VERSION = 1
 STALE_TMP_SECONDS = 60.0  # no atomic write takes this long: an older temp file is a crash's leftover
-
-
-def enrich_dir(site_root: Path) -> Path:
-    return site_root / ENRICH_DIR
 
 
 @dataclass
@@ -151,4 +146,5 @@ class JsonlLog:
 
 
 def now_iso() -> str:
+    """Local time with its offset, as every log record and report stamps it."""
     return time.strftime("%Y-%m-%dT%H:%M:%S%z")

@@ -1,0 +1,53 @@
+"""One batch per inbox at a time: an flock that a killed run cannot leave behind."""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import os
+from pathlib import Path
+
+from enrich.batch.cache import now_iso
+from enrich.batch.state import enrich_dir
+from enrich.errors import LockedError
+
+
+def lock_path(site_root: Path, inbox: Path) -> Path:
+    """The lock file of an inbox, under the site's `.enrich/locks/` (named by the inbox's real path)."""
+    digest = hashlib.sha1(str(inbox.resolve()).encode()).hexdigest()[:16]
+    return enrich_dir(site_root) / "locks" / f"batch-{digest}.lock"
+
+
+class InboxLock:
+    """An flock on a per-inbox lock file: refused while another run holds it, released when its process dies."""
+
+    def __init__(self, path: Path, inbox: Path) -> None:
+        self.path = path
+        self.inbox = inbox
+        self._fd: int | None = None
+
+    def __enter__(self) -> InboxLock:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 200, 0).decode("utf-8", "replace").strip()
+            os.close(fd)
+            who = f" ({holder})" if holder else ""
+            raise LockedError(
+                f"another enrich batch is running on this inbox{who}; wait for it to finish or stop it",
+                path=str(self.inbox),
+            ) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"pid {os.getpid()}, started {now_iso()}\n".encode(), 0)
+        self._fd = fd
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._fd is not None:
+            with contextlib.suppress(OSError):
+                os.ftruncate(self._fd, 0)
+            os.close(self._fd)  # closing releases the flock
+            self._fd = None
