@@ -27,6 +27,7 @@ from enrich.model.gate import RateGate
 from enrich.model.policy import Action, Deadline, RetryPolicy
 
 if TYPE_CHECKING:
+    import tenacity
     import openai
 
     from enrich.settings import Settings
@@ -202,25 +203,35 @@ class LLMClient:
         raise EndpointError(f"{self.host} kept rejecting the request's parameters")
 
     def _send(self, request: dict[str, Any], deadline: Deadline) -> tuple[Any, Usage]:
-        """One logical request: attempts until one succeeds or the policy says park or give up."""
+        """One logical request: tenacity runs the attempts, the policy decides after each failure.
+
+        tenacity is the one retry layer (the openai client's own retries are off). Its `retry` hook
+        asks `RetryPolicy.decide` once per failed attempt: a RETRY sleeps the policy's wait, a PARK or
+        GIVE_UP ends the loop with one clear EndpointError. A 429's hold is shared through the gate.
+        """
+        import tenacity  # with the first request, like openai: about 80 ms of imports
+
         started = time.monotonic()
-        attempt = 1
-        while True:
-            try:
-                completion = self._attempt(request, deadline)
-                break
-            except (EndpointError, ParamRejected):
-                raise  # the gate or the deadline stopped it: already one clear error
-            except Exception as exc:  # HTML pages, truncated bodies and odd shapes too: the policy sorts them
-                decision = self.policy.decide(exc, attempt, deadline)
-                if decision.hold:
-                    self.gate.hold(decision.hold)  # every worker sharing the gate slows down, not just this one
-                if decision.action is Action.PARK:
-                    raise parked(decision.wait) from None
-                if decision.action is Action.GIVE_UP:
-                    raise describe(exc, decision.fault, self.host) from None
-                time.sleep(decision.wait)
-                attempt += 1
+        waits: list[float] = []
+
+        def retry(state: tenacity.RetryCallState) -> bool:
+            exc = state.outcome.exception() if state.outcome is not None else None
+            if exc is None or isinstance(exc, (EndpointError, ParamRejected)):
+                return False  # an answer, or the gate or deadline stopped it: already one clear error
+            decision = self.policy.decide(exc, state.attempt_number, deadline)  # HTML, truncated bodies too
+            if decision.hold:
+                self.gate.hold(decision.hold)  # every worker sharing the gate slows down, not just this one
+            if decision.action is Action.PARK:
+                raise parked(decision.wait) from None
+            if decision.action is Action.GIVE_UP:
+                raise describe(exc, decision.fault, self.host) from None
+            waits.append(decision.wait)
+            return True
+
+        retrying = tenacity.Retrying(
+            retry=retry, wait=lambda _state: waits[-1], stop=tenacity.stop_never, sleep=time.sleep, reraise=True
+        )
+        completion = retrying(self._attempt, request, deadline)
         if not isinstance(getattr(completion, "choices", None), list):
             raise not_a_completion(self.host)
         usage = Usage(calls=1, seconds=time.monotonic() - started)
