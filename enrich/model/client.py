@@ -27,8 +27,8 @@ from enrich.model.gate import RateGate
 from enrich.model.policy import Action, Deadline, RetryPolicy
 
 if TYPE_CHECKING:
-    import tenacity
     import openai
+    import tenacity
 
     from enrich.settings import Settings
 
