@@ -38,7 +38,7 @@ KINDS = ("people", "companies_orgs", "products_models")
 
 def _clean(text: str) -> str:
     try:
-        from enrich.clean import clean_text
+        from enrich.ingest.clean import clean_text
     except ImportError:
         return text
     try:

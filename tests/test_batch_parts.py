@@ -223,7 +223,10 @@ def test_status_and_review_never_import_the_batch_scheduler(isolated: Path) -> N
     import subprocess
     import sys
 
-    probe = "import sys\nimport enrich.review\nprint(sorted(m for m in sys.modules if m.startswith('enrich.batch')))"
+    probe = (
+        "import sys\nimport enrich.review.approve, enrich.review.status\n"
+        "print(sorted(m for m in sys.modules if m.startswith('enrich.batch')))"
+    )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "['enrich.batch', 'enrich.batch.cache', 'enrich.batch.state']"
     assert run_cli("status", "--json").exit_code == ExitStatus.CONFIG  # no inbox, no drafts: says so

@@ -16,9 +16,10 @@ import pytest
 
 from enrich.check import Checker
 from enrich.errors import EnrichError, ExitStatus, InputError
+from enrich.ingest.read import read_source
 from enrich.profile import load_profile
-from enrich.review import Reviewer, apply_approval, parse_values
-from enrich.sources import read_source
+from enrich.review.approve import Reviewer, apply_approval
+from enrich.review.views import parse_values
 from enrich.vocab import read_post
 from tests.conftest import FIXTURES, REPO, run_cli
 from tests.fakeserver import FakeLLM

@@ -19,7 +19,8 @@ import yaml
 
 from enrich.errors import ExitStatus
 from enrich.frontmatter.provenance import MARKER, find_provenance
-from enrich.review import apply_approval, diff_values
+from enrich.review.approve import apply_approval
+from enrich.review.views import diff_values
 from tests.conftest import FIXTURES, run_cli
 from tests.fakeserver import FakeLLM
 

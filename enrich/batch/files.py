@@ -175,7 +175,7 @@ class FileProcessor:
     def _move_done(self, path: Path, result: FileResult) -> None:
         if self.move_done is None:
             return
-        from enrich.sources import find_sidecar
+        from enrich.ingest.read import find_sidecar
 
         sidecar = find_sidecar(path)
         try:

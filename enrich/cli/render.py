@@ -19,7 +19,8 @@ from rich.text import Text
 
 if TYPE_CHECKING:
     from enrich.batch.report import BatchResult
-    from enrich.review import DraftView, StatusReport
+    from enrich.review.status import StatusReport
+    from enrich.review.views import DraftView
 
 
 def console(stream: TextIO | None = None, *, terminal: bool | None = None) -> Console:
@@ -143,7 +144,7 @@ def dry_run_summary(out: Console, result: BatchResult) -> None:
 
 def status(out: Console, report: StatusReport, *, verbose: bool) -> None:
     """The inbox at a glance: files per state, then those that need a person (every file with `verbose`)."""
-    from enrich.review import STATES
+    from enrich.review.views import STATES
 
     counts = report.counts()
     out.print(Text(f"{report.inbox} -> {report.out}", style="bold"), soft_wrap=True)

@@ -15,7 +15,7 @@ import click
 from enrich.cli import error_line, guarded
 
 if TYPE_CHECKING:
-    from enrich.review import Reviewer
+    from enrich.review.approve import Reviewer
     from enrich.settings import Settings
 
 _FOLDER = click.Path(file_okay=False, path_type=Path)
@@ -30,7 +30,7 @@ def _settings(out: Path | None = None) -> Settings:
 
 def _reviewer(settings: Settings) -> Reviewer:
     from enrich.profile import load_profile
-    from enrich.review import Reviewer
+    from enrich.review.approve import Reviewer
 
     return Reviewer(settings.site_root, load_profile(settings.site_root))
 
@@ -71,7 +71,7 @@ def review_command(drafts: tuple[Path, ...], to: Path | None, show_all: bool, re
     """Step through drafts: [a]ccept, [e]dit in $EDITOR, [r]eject, [s]kip, [q]uit."""
     from enrich.cli.render import console, review_screen, show
     from enrich.errors import EnrichError
-    from enrich.review import find_drafts
+    from enrich.review.views import find_drafts
 
     settings = _settings()
     reviewer = _reviewer(settings)
@@ -185,7 +185,7 @@ def _each(files: tuple[Path, ...], action: Callable[[Path], str]) -> int:
 @guarded
 def status_command(inbox: Path | None, out: Path | None, verbose: bool, as_json: bool) -> int:
     """The inbox at a glance: new, drafted, flagged, approved, rejected, failed."""
-    from enrich.review import inbox_status
+    from enrich.review.status import inbox_status
 
     settings = _settings(out)
     folder = inbox or settings.batch.inbox or Path("inbox")

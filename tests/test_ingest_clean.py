@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from enrich.clean import clean_text
-from enrich.sources import read_source
+from enrich.ingest.clean import clean_text
+from enrich.ingest.read import read_source
 from tests.conftest import FIXTURES
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from enrich.errors import InputError
-from enrich.sources import captions_to_text, decode_bytes, read_metadata, read_source
+from enrich.ingest.read import captions_to_text, decode_bytes, read_metadata, read_source
 from tests.conftest import FIXTURES
 
 ZH = "加拿大總理訪華期間宣布了一項決定，這是關於電動汽車關稅的調整。"
