@@ -1,0 +1,1 @@
+"""`enrich eval`: scoring drafts against the posts people approved, and reporting it."""
