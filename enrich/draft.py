@@ -11,10 +11,8 @@ import datetime as dt
 import functools
 import hashlib
 import json
-import re
 import threading
 import time
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -25,6 +23,7 @@ from enrich.profile import FieldSpec, Profile
 from enrich.prompt import PromptSet, neutralise
 from enrich.provenance import Flag, Provenance
 from enrich.sources import Source, read_source
+from enrich.text import fold, tag_slug
 from enrich.validate import Problem, validate_front_matter
 
 if TYPE_CHECKING:
@@ -53,7 +52,7 @@ class Prepared:
     @functools.cached_property
     def folded(self) -> str:
         """The cleaned text in grounding's comparison form, computed once per file."""
-        return _fold(self.cleaned.text)
+        return fold(self.cleaned.text)
 
 
 @dataclass
@@ -119,12 +118,6 @@ def notes_schema(fields: list[FieldSpec]) -> dict[str, Any]:
         props[spec.name] = _field_schema(spec)
     props["tags"] = {"type": "array", "items": {"type": "string"}}
     return {"type": "object", "properties": props, "required": list(props), "additionalProperties": False}
-
-
-def _fold(text: str) -> str:
-    """Comparison form for grounding: NFKC, case-folded, without spaces and punctuation."""
-    text = unicodedata.normalize("NFKC", text).casefold()
-    return re.sub(r"[\s\W_]+", "", text)
 
 
 class Drafter:
@@ -461,7 +454,7 @@ class Drafter:
                 values[name] = names
                 values[f"_mentions:{name}"] = mentions
             elif name == "tags" and isinstance(raw, list):
-                values[name] = [_kebab(t) for t in raw if isinstance(t, str) and t.strip()]
+                values[name] = [tag_slug(t) for t in raw if isinstance(t, str) and t.strip()]
             elif isinstance(raw, str):
                 values[name] = raw.strip()
             else:
@@ -485,7 +478,7 @@ class Drafter:
                 continue
             for name, mention in zip(value, mentions, strict=True):
                 candidates = [mention, name, *(self.vocab.aliases(key, name) if self.vocab is not None else [])]
-                if not any(c and _fold(c) and _fold(c) in prepared.folded for c in candidates):
+                if not any(c and fold(c) and fold(c) in prepared.folded for c in candidates):
                     quoted = f" (quoted as {mention!r})" if mention else ""
                     prov.flags.append(Flag("ungrounded", key, f"{name!r} is not mentioned in the transcript{quoted}", name))
         for key in out:
@@ -517,12 +510,6 @@ class Drafter:
             if key == "source" and origin.startswith("file name"):
                 prov.flags.append(Flag("defaulted", key, f"taken from the {origin}; check it"))
         return values
-
-
-def _kebab(tag: str) -> str:
-    tag = unicodedata.normalize("NFKC", tag).strip().lower()
-    tag = re.sub(r"[\s_/]+", "-", tag)
-    return re.sub(r"-{2,}", "-", tag).strip("-")
 
 
 def output_path(input_path: Path, out_dir: Path) -> Path:

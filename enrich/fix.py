@@ -21,7 +21,7 @@ from typing import Any
 import yaml
 from yaml.nodes import Node, ScalarNode, SequenceNode
 
-from enrich.check import TAGS_FIELD, kebab
+from enrich.check import TAGS_FIELD
 from enrich.fmread import (
     BOM,
     TIMESTAMP_TAG,
@@ -35,8 +35,10 @@ from enrich.fmread import (
 )
 from enrich.fsutil import atomic_write
 from enrich.profile import FieldSpec, Profile
+from enrich.text import tag_slug
 from enrich.validate import is_real_date
-from enrich.vocab_rules import ENTITY_SECTIONS, Hint, VocabFinder, Vocabulary
+from enrich.vocab.index import Hint, VocabFinder, VocabIndex
+from enrich.vocab.model import ENTITY_KINDS
 
 NULL_TAG = "tag:yaml.org,2002:null"
 STR_TAG = "tag:yaml.org,2002:str"
@@ -162,7 +164,7 @@ class Fixer:
 
     # -- planning -------------------------------------------------------------------------------
 
-    def _plan(self, edits: _Edits, loaded: Loaded, vocab: Vocabulary | None) -> None:
+    def _plan(self, edits: _Edits, loaded: Loaded, vocab: VocabIndex | None) -> None:
         duplicated = {str(k.value) for k, _ in loaded.duplicates}
         for key_node, value in loaded.pairs:
             key = str(key_node.value)
@@ -234,7 +236,7 @@ class Fixer:
         self._trap(edits, key, node)
 
     def _list(self, edits: _Edits, key: str, key_node: ScalarNode, node: Node, spec: FieldSpec,
-              vocab: Vocabulary | None) -> None:
+              vocab: VocabIndex | None) -> None:
         if _is_null(node):
             self._empty(edits, key, key_node, node, "[]", f"null {node.value or '(nothing)'}".strip())
             return
@@ -260,7 +262,7 @@ class Fixer:
                 continue
             value, rule, what = item.value, "", ""
             if pattern is not None and not pattern.match(value):
-                candidate = kebab(value)
+                candidate = tag_slug(value)
                 if candidate and pattern.match(candidate):
                     value, rule, what = candidate, "pattern", f"{key}: {item.value!r} -> {candidate!r}"
             hint, rule_hint = _vocab_hint(vocab, key, value)
@@ -329,13 +331,13 @@ class Fixer:
             edits.replace(key, index, item.start_mark.column, item.end_mark.column, text, rule, what)
 
 
-def _vocab_hint(vocab: Vocabulary | None, key: str, value: str) -> tuple[Hint | None, str]:
+def _vocab_hint(vocab: VocabIndex | None, key: str, value: str) -> tuple[Hint | None, str]:
     """The vocabulary's better form of a list item, and the rule it answers."""
     if vocab is None:
         return None, ""
     if key == TAGS_FIELD:
         return vocab.tag_hint(value), "tag-twin"
-    if key in ENTITY_SECTIONS:
+    if key in ENTITY_KINDS:
         return vocab.name_hint(key, value), "name-noncanonical"
     return None, ""
 

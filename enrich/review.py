@@ -254,7 +254,7 @@ def _top_keys(lines: list[str]) -> list[str]:
 def check_text(path: str, data: bytes, profile: Profile) -> list[Finding]:
     """Adapter onto `enrich check` (issue 4): every finding for a document held in memory."""
     from enrich.check import Checker
-    from enrich.vocab_rules import VocabFinder
+    from enrich.vocab.index import VocabFinder
 
     return Checker(profile, VocabFinder()).check_bytes(path, data)
 
