@@ -24,6 +24,8 @@ areas: {tech-engineering: 10}
 categories: {software-development: 10}
 people:
   Donald Trump: {count: '40', aliases: [特朗普, 唐纳德·特朗普]}
+  Warren Buffett: {count: 15, aliases: [Buffett]}
+  Buffett: {count: 1, aliases: []}
 companies_orgs:
   台积电: {count: 9, aliases: []}
   Nvidia: {count: 12, aliases: [英伟达]}
@@ -45,13 +47,14 @@ CASES: dict[str, list[tuple[str, str, bool]]] = {
     "people": [
         ("唐納德·特朗普", "Donald Trump", True),  # an alias in Traditional (check never converted)
         ("特朗普", "Donald Trump", True),  # an alias whose name is used '40' times (check read 0: not certain)
+        ("Buffett", "Warren Buffett", True),  # a name also the alias of a name used more (drafting kept it)
     ],
     "companies_orgs": [
         ("台積電", "台积电", False),  # Traditional spelling of a canonical name (check never converted)
         ("英伟达", "Nvidia", True),
     ],
 }
-TRANSCRIPT = "唐納德·特朗普和特朗普谈到台積電与英伟达，还有 AI agents、analytics、LLMs 和 machine learning 与代码评审。"
+TRANSCRIPT = "唐納德·特朗普、Buffett 和特朗普谈到台積電与英伟达，还有 AI agents、analytics、LLMs 和 machine learning 与代码评审。"
 
 
 def _front_matter(path: Path) -> dict[str, object]:

@@ -70,29 +70,37 @@ class NameTable:
     def resolve(self, name: str) -> Resolved | None:
         """The canonical form of `name`, or None when this kind does not know it.
 
-        In order: an accepted merge (certain); a canonical name stays itself unless a spelling twin is
-        used more often; an alias, or a spelling of one (certain when its canonical is used in
-        MIN_ALIAS_COUNT posts); a spelling twin of a canonical name (never certain). Accepted merges
-        are then followed from what was found.
+        An accepted merge wins (certain). Otherwise the name is, or is a spelling of, a canonical name
+        (`own`), and it may also be spelled like an alias of another canonical name: the alias wins when
+        `own` is not known or is used less (certain when its canonical is used in MIN_ALIAS_COUNT posts:
+        an alias learned from one post's gloss is sometimes wrong). A canonical name stays itself unless
+        a spelling twin is used more; another spelling of a canonical name is a spelling twin (never
+        certain) unless it is a listed alias. Accepted merges are then followed from what was found.
         """
         key = name_key(name)
         if not key:
             return None
         if key in self.merges:
             return Resolved(self._follow(self.merges[key]), "accepted merge", True)
+        twin = self.canonical_keys.get(key)  # the most used canonical name spelled this way
         alias_of = self.alias_keys.get(key)
-        twin = self.canonical_keys.get(key)
-        if name in self.counts:
-            if twin is None or twin == name or self.counts.get(twin, 0) <= self.counts[name]:
+        own = name if name in self.counts else twin
+        if alias_of is not None and alias_of != own and (own is None or self._count(alias_of) > self._count(own)):
+            found = Resolved(alias_of, "alias", self._count(alias_of) >= MIN_ALIAS_COUNT)
+        elif own is None:
+            return None
+        elif own == name:
+            if twin is None or twin == name or self._count(twin) <= self._count(name):
                 return Resolved(name, "", True)
             found = Resolved(twin, "spelling twin", False)
-        elif alias_of is not None and twin in (None, alias_of):
-            found = Resolved(alias_of, "alias", self.counts.get(alias_of, 0) >= MIN_ALIAS_COUNT)
-        elif twin is not None:
-            found = Resolved(twin, "spelling twin", False)
+        elif alias_of == own:
+            found = Resolved(own, "alias", self._count(own) >= MIN_ALIAS_COUNT)
         else:
-            return None
+            found = Resolved(own, "spelling twin", False)
         return Resolved(self._follow(found.value), found.reason, found.certain)
+
+    def _count(self, name: str) -> int:
+        return self.counts.get(name, 0)
 
     def _follow(self, name: str) -> str:
         seen = {name}
