@@ -100,6 +100,7 @@ def _strip_accents(text: str) -> str:
     return unicodedata.normalize("NFC", "".join(out))
 
 
+@functools.lru_cache(maxsize=131072)
 def tag_slug(phrase: str) -> str:
     """The kebab-case tag for any phrase; empty when nothing is left.
 
@@ -148,6 +149,7 @@ def twin_words(tag: str) -> list[str]:
     return [singular(w) for w in tag_slug(tag).split("-") if w]
 
 
+@functools.lru_cache(maxsize=131072)
 def twin_key(tag: str) -> str:
     """What two tags that differ only by case, separators or plural share.
 
