@@ -36,7 +36,7 @@ from enrich.check import Checker, Finding  # noqa: E402
 from enrich.fix import Fixer  # noqa: E402
 from enrich.frontmatter.split import read_block  # noqa: E402
 from enrich.profile import Profile, load_profile  # noqa: E402
-from enrich.vocab_rules import VocabFinder  # noqa: E402
+from enrich.vocab.index import VocabFinder  # noqa: E402
 
 CHECK_ENTRY = [sys.executable, "-c", "from enrich.cli.check_cmd import main; main()"]
 

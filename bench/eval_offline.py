@@ -23,15 +23,11 @@ sys.path.insert(0, str(ROOT))
 
 from enrich.offline import draft_offline, warm_up  # noqa: E402
 from enrich.profile import load_profile  # noqa: E402
+from enrich.text import name_key, twin_key  # noqa: E402
 from enrich.validate import validate_front_matter  # noqa: E402
-from enrich.vocab import (  # noqa: E402
-    PostRecord,
-    Vocabulary,
-    build_vocabulary,
-    name_key,
-    read_post,
-    tag_twin_key,
-)
+from enrich.vocab.build import build_vocabulary  # noqa: E402
+from enrich.vocab.model import Vocabulary  # noqa: E402
+from enrich.vocab.posts import PostRecord, read_post  # noqa: E402
 
 KINDS = ("people", "companies_orgs", "products_models")
 
@@ -106,11 +102,11 @@ def main() -> int:
             tp[kind] += len(got & want)
             fp[kind] += len(got - want)
             fn[kind] += len(want - got)
-        want_tags = {tag_twin_key(t) for t in approved.tags}
+        want_tags = {twin_key(t) for t in approved.tags}
         for tag in values.get("tags", []):
             tags_total += 1
             tags_existing += tag in vocab.tags
-            tags_matching += tag_twin_key(tag) in want_tags
+            tags_matching += twin_key(tag) in want_tags
         approved_tags_total += len(approved.tags)
         approved_tags_existing += sum(1 for t in approved.tags if t in vocab.tags)
         area_ok += values.get("area") == approved.area

@@ -22,11 +22,12 @@ from enrich.frontmatter.provenance import MARKER, find_provenance
 from enrich.frontmatter.split import Block, BlockError, parse_block, read_block
 from enrich.frontmatter.yaml12 import Loaded, UnquotedDate, error_position, error_text, load_yaml, mark_position
 from enrich.profile import Profile
+from enrich.text import tag_slug
 from enrich.validate import is_real_date, validate_front_matter
-from enrich.vocab_rules import ENTITY_SECTIONS, VocabFinder, Vocabulary
+from enrich.vocab.index import VocabFinder, VocabIndex
+from enrich.vocab.model import ENTITY_KINDS
 
 _YMD = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
-_KEBAB_SPLIT = re.compile(r"[^a-z0-9]+")
 TAGS_FIELD = "tags"
 MARKDOWN_SUFFIXES = (".md", ".markdown")
 
@@ -47,11 +48,6 @@ class Finding:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
-
-
-def kebab(value: str) -> str:
-    """The kebab-case form of a tag (`AI Agents` -> `ai-agents`); empty when nothing is left."""
-    return "-".join(w for w in _KEBAB_SPLIT.split(value.strip().lower()) if w)
 
 
 def eleventy_value(value: Any) -> Any:
@@ -193,7 +189,7 @@ class Checker:
             value = value[index]
         if rule == "pattern" and isinstance(value, str) and self.profile.fields.get(key) is not None:
             spec = self.profile.fields[key]
-            fixed = kebab(value)
+            fixed = tag_slug(value)
             pattern = spec.compiled_pattern()
             if spec.type == "list" and fixed and fixed != value and pattern is not None and pattern.match(fixed):
                 return f"{message}; kebab-case: {fixed!r}"
@@ -203,7 +199,7 @@ class Checker:
                 return f"{message} (unquoted, so Eleventy silently reads {rolled})"
         return message
 
-    def _vocab_rules(self, out: list[Finding], path: str, block: Block, vocab: Vocabulary,
+    def _vocab_rules(self, out: list[Finding], path: str, block: Block, vocab: VocabIndex,
                      data: dict[Any, Any], values: dict[str, Node]) -> None:
         tag_spec = self.profile.fields.get(TAGS_FIELD)
         tags = data.get(TAGS_FIELD)
@@ -228,7 +224,7 @@ class Checker:
                     text = f"{tag!r} is not in the vocabulary; did you mean {hint.value!r}, {_times(hint.count)}?"
                 line, col = self._item_position(block, values.get(TAGS_FIELD), i)
                 self._add(out, path, "tag-twin", line, col, f"{TAGS_FIELD}[{i}]: {text}")
-        for section in ENTITY_SECTIONS:
+        for section in ENTITY_KINDS:
             items = data.get(section)
             if section not in self.profile.fields or not isinstance(items, list):
                 continue

@@ -19,15 +19,17 @@ from pathlib import Path
 import yaml
 from yaml.nodes import Node, ScalarNode, SequenceNode
 
-from enrich.check import TAGS_FIELD, kebab
+from enrich.check import TAGS_FIELD
 from enrich.frontmatter.edit import Change, Edits, apply, straightened, verify
 from enrich.frontmatter.emit import scalar
 from enrich.frontmatter.split import BlockError, parse_block
 from enrich.frontmatter.yaml12 import NULL_TAG, STR_TAG, TIMESTAMP_TAG, Loaded, load_yaml, yaml11_trap
 from enrich.fsutil import atomic_write
 from enrich.profile import FieldSpec, Profile
+from enrich.text import tag_slug
 from enrich.validate import is_real_date
-from enrich.vocab_rules import ENTITY_SECTIONS, Hint, VocabFinder, Vocabulary
+from enrich.vocab.index import Hint, VocabFinder, VocabIndex
+from enrich.vocab.model import ENTITY_KINDS
 
 STRAY_QUOTES = "\"'“”‘’「」"
 
@@ -113,7 +115,7 @@ class Fixer:
 
     # -- planning -------------------------------------------------------------------------------
 
-    def _plan(self, edits: Edits, loaded: Loaded, vocab: Vocabulary | None) -> None:
+    def _plan(self, edits: Edits, loaded: Loaded, vocab: VocabIndex | None) -> None:
         duplicated = {str(k.value) for k, _ in loaded.duplicates}
         for key_node, value in loaded.pairs:
             key = str(key_node.value)
@@ -185,7 +187,7 @@ class Fixer:
         self._trap(edits, key, node)
 
     def _list(self, edits: Edits, key: str, key_node: ScalarNode, node: Node, spec: FieldSpec,
-              vocab: Vocabulary | None) -> None:
+              vocab: VocabIndex | None) -> None:
         if _is_null(node):
             self._empty(edits, key, key_node, node, "[]", f"null {node.value or '(nothing)'}".strip())
             return
@@ -211,7 +213,7 @@ class Fixer:
                 continue
             value, rule, what = item.value, "", ""
             if pattern is not None and not pattern.match(value):
-                candidate = kebab(value)
+                candidate = tag_slug(value)
                 if candidate and pattern.match(candidate):
                     value, rule, what = candidate, "pattern", f"{key}: {item.value!r} -> {candidate!r}"
             hint, rule_hint = _vocab_hint(vocab, key, value)
@@ -278,13 +280,13 @@ class Fixer:
             edits.replace(key, index, item.start_mark.column, item.end_mark.column, text, rule, what)
 
 
-def _vocab_hint(vocab: Vocabulary | None, key: str, value: str) -> tuple[Hint | None, str]:
+def _vocab_hint(vocab: VocabIndex | None, key: str, value: str) -> tuple[Hint | None, str]:
     """The vocabulary's better form of a list item, and the rule it answers."""
     if vocab is None:
         return None, ""
     if key == TAGS_FIELD:
         return vocab.tag_hint(value), "tag-twin"
-    if key in ENTITY_SECTIONS:
+    if key in ENTITY_KINDS:
         return vocab.name_hint(key, value), "name-noncanonical"
     return None, ""
 

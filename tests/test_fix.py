@@ -13,7 +13,7 @@ import pytest
 from enrich.check import Checker
 from enrich.fix import Fixer
 from enrich.profile import load_profile
-from enrich.vocab_rules import VocabFinder
+from enrich.vocab.index import VocabFinder
 from tests.conftest import FIXTURES, SHARED, run_cli
 from tests.test_check import GOOD, VOCAB, post, write_vocab
 

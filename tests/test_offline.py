@@ -10,7 +10,8 @@ import pytest
 from enrich.offline import draft_offline, warm_up
 from enrich.profile import Profile, load_profile
 from enrich.validate import validate_front_matter
-from enrich.vocab import Vocabulary, build_vocabulary
+from enrich.vocab.build import build_vocabulary
+from enrich.vocab.model import Vocabulary
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "vocab"
 

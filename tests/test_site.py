@@ -55,7 +55,7 @@ def test_every_cache_user_follows_the_one_rule(isolated: Path, monkeypatch: pyte
 
     Before, offline drafting ignored ENRICH_CACHE_DIR and check's index ignored `cache_dir` in enrich.toml.
     """
-    from enrich import offline
+    from enrich.offline import keywords as offline
 
     wanted = isolated / "one-cache"
     monkeypatch.delenv("ENRICH_CACHE_DIR")

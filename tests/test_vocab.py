@@ -12,14 +12,12 @@ import yaml
 from click.testing import CliRunner
 
 from enrich.profile import load_profile
-from enrich.vocab import (
-    Vocabulary,
-    apply_vocabulary,
-    build_vocabulary,
-    extract_glosses,
-    load_vocabulary,
-    read_post,
-)
+from enrich.vocab.apply import apply_vocabulary
+from enrich.vocab.build import build_vocabulary
+from enrich.vocab.file import load_vocabulary
+from enrich.vocab.index import VocabIndex, load_index
+from enrich.vocab.model import Vocabulary
+from enrich.vocab.posts import extract_glosses, read_post
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "vocab"
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
@@ -184,3 +182,27 @@ def test_real_corpus_builds(tmp_path: Path) -> None:
     result = build_vocabulary(SHARED / "corpus" / "posts", tmp_path / ".enrich" / "vocab.yaml")
     assert result.vocab.posts + len(result.skipped) == 1000
     assert result.vocab.canonical_name("people", "特朗普") == "Donald Trump"
+
+
+def test_check_index_is_the_drafting_index(site: Path, built: Vocabulary) -> None:
+    """`enrich check` loads (and caches) exactly the tables drafting resolves through."""
+    path = site / ".enrich" / "vocab.yaml"
+    cold, warm = load_index(path), load_index(path)  # built from the file, then read from the cache
+    for index in (cold, warm):
+        assert (index.tags, index.tag_keys, index.tag_merges, index.tag_suggestions) == (
+            built.index.tags,
+            built.index.tag_keys,
+            built.index.tag_merges,
+            built.index.tag_suggestions,
+        )
+        assert index.names == built.index.names
+    assert VocabIndex.from_json(built.index.to_json(), str(path)).names == built.index.names
+    for kind, name in [("people", "川普"), ("companies_orgs", "台積電"), ("companies_orgs", "nvidia"), ("people", "Nobody")]:
+        assert warm.canonical_name(kind, name) == built.canonical_name(kind, name)
+    for tag in ("AI-Agents", "aiagent", "Trade Wars", "quantum-gravity", "llms"):
+        assert warm.canonical_tag(tag) == built.canonical_tag(tag)
+
+
+def test_cjk_tags_and_aliases_resolve_by_name_key(built: Vocabulary) -> None:
+    assert built.canonical_tag("貿易戰") == "trade-war"  # a Traditional spelling of the tag's glossed alias
+    assert built.canonical_tag("ai-agent") == "ai-agent" and built.canonical_tag("aiagents") == "ai-agent"

@@ -52,7 +52,7 @@ def check_command(files: tuple[str, ...], fmt: str, strict: bool, profile_file: 
     """
     from enrich.check import check_paths, has_errors
     from enrich.profile import load_profile
-    from enrich.vocab_rules import VocabFinder
+    from enrich.vocab.index import VocabFinder
 
     profile = load_profile(profile_file=profile_file)
     findings = check_paths(files, profile, VocabFinder(vocab_file, enabled=not no_vocab))
@@ -95,7 +95,7 @@ def fix_command(files: tuple[str, ...], dry_run: bool, profile_file: Path | None
     from enrich.fix import Fixer
     from enrich.frontmatter.split import BlockError
     from enrich.profile import load_profile
-    from enrich.vocab_rules import VocabFinder
+    from enrich.vocab.index import VocabFinder
 
     profile = load_profile(profile_file=profile_file)
     fixer = Fixer(profile, VocabFinder(vocab_file, enabled=not no_vocab))

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from enrich.cli import guarded
+
+if TYPE_CHECKING:
+    from enrich.vocab.model import Vocabulary
 
 
 @click.group("vocab")
@@ -28,7 +31,7 @@ def vocab_group() -> None:
 @guarded
 def build_cmd(content_dir: Path, out: Path, verbose: bool) -> int:
     """Read every post of CONTENT_DIR (only changed ones on a re-run) and write the vocabulary."""
-    from enrich.vocab import build_vocabulary
+    from enrich.vocab.build import build_vocabulary
 
     result = build_vocabulary(content_dir, out)
     vocab = result.vocab
@@ -59,7 +62,7 @@ def build_cmd(content_dir: Path, out: Path, verbose: bool) -> int:
 def show_cmd(name: str, vocab_file: Path | None) -> int:
     """Explain a tag or name: count, aliases, merges and a few posts that use it."""
     from enrich.errors import ConfigError
-    from enrich.vocab import load_vocabulary
+    from enrich.vocab.file import load_vocabulary
 
     vocab = load_vocabulary(Path.cwd(), vocab_file)
     if vocab is None:
@@ -73,7 +76,9 @@ def show_cmd(name: str, vocab_file: Path | None) -> int:
     return 0
 
 
-def _print_entry(vocab: Any, entry: dict[str, Any]) -> None:
+def _print_entry(vocab: Vocabulary, entry: dict[str, Any]) -> None:
+    from enrich.vocab.build import posts_using
+
     click.echo(f"{entry['kind']}: {entry['name']} (used by {entry['count']} post(s))")
     if entry.get("aliases"):
         click.echo(f"  aliases: {', '.join(entry['aliases'])}")
@@ -87,7 +92,7 @@ def _print_entry(vocab: Any, entry: dict[str, Any]) -> None:
     for merge in entry.get("merges", []):
         state = "accepted" if merge["accepted"] else ("rejected" if merge.get("rejected") else "suggested")
         click.echo(f"  merge {merge['from']} -> {merge['to']} ({merge['reason']}, {state})")
-    used = vocab.posts_using(entry)
+    used = posts_using(vocab, entry)
     if used is None:
         click.echo("  posts: unknown (the state file beside the vocabulary is missing; run vocab build)")
     elif used[0]:

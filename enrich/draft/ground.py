@@ -7,14 +7,9 @@ import unicodedata
 from typing import Any
 
 from enrich.frontmatter.provenance import Flag
+from enrich.text import fold
 
 MENTIONS = "_mentions:"  # answer values keep each entity's quoted words under this prefix until grounded
-
-
-def fold(text: str) -> str:
-    """Comparison form for grounding: NFKC, case-folded, without spaces and punctuation."""
-    text = unicodedata.normalize("NFKC", text).casefold()
-    return re.sub(r"[\s\W_]+", "", text)
 
 
 def ground(values: dict[str, Any], folded: str, vocab: Any = None) -> tuple[dict[str, Any], list[Flag]]:

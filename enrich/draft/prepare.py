@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from enrich.draft.ground import fold
+from enrich.text import fold
 from enrich.ingest.clean import CleanResult, clean_text
 from enrich.ingest.read import Source, read_source
 from enrich.profile import FieldSpec, Profile

@@ -14,6 +14,7 @@ from typing import Any
 
 from enrich.draft.ground import MENTIONS
 from enrich.profile import FieldSpec, Profile
+from enrich.text import tag_slug
 from enrich.validate import Problem, validate_front_matter
 
 
@@ -95,7 +96,7 @@ def read_answer(data: Any, ask: list[FieldSpec], profile: Profile) -> tuple[dict
         if spec.grounded:
             _entities(name, raw, values, problems)
         elif name == "tags" and isinstance(raw, list):
-            values[name] = [_kebab(t) for t in raw if isinstance(t, str) and t.strip()]
+            values[name] = [tag_slug(t) for t in raw if isinstance(t, str) and t.strip()]
         elif isinstance(raw, str):
             values[name] = raw.strip()
         else:
@@ -106,9 +107,3 @@ def read_answer(data: Any, ask: list[FieldSpec], profile: Profile) -> tuple[dict
     plain = {k: v for k, v in values.items() if not k.startswith(MENTIONS)}
     problems.extend(validate_front_matter(plain, profile, only=set(asked)))
     return values, problems
-
-
-def _kebab(tag: str) -> str:
-    tag = unicodedata.normalize("NFKC", tag).strip().lower()
-    tag = re.sub(r"[\s_/]+", "-", tag)
-    return re.sub(r"-{2,}", "-", tag).strip("-")

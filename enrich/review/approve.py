@@ -73,7 +73,7 @@ def apply_approval(text: str, approval: dict[str, Any], profile: Profile) -> str
 def check_text(path: str, data: bytes, profile: Profile) -> list[Finding]:
     """Adapter onto `enrich check` (issue 4): every finding for a document held in memory."""
     from enrich.check import Checker
-    from enrich.vocab_rules import VocabFinder
+    from enrich.vocab.index import VocabFinder
 
     return Checker(profile, VocabFinder()).check_bytes(path, data)
 

@@ -1,0 +1,76 @@
+"""Applying the vocabulary to drafted values: the site keeps its own tags and canonical names.
+
+Tags resolve through `Vocabulary.canonical_tag` and names through `Vocabulary.canonical_name`, the
+same tables `enrich check` and `enrich fix` use (`enrich.vocab.index`); what was mapped is flagged
+`vocab-mapped`, a tag the site does not have is kept as its slug and flagged `new-tag`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from enrich.frontmatter.provenance import Flag
+from enrich.text import tag_slug
+from enrich.vocab.model import ENTITY_KINDS, Vocabulary
+
+if TYPE_CHECKING:
+    from enrich.profile import Profile
+
+
+def apply_vocabulary(values: dict[str, Any], vocab: Vocabulary, profile: Profile) -> tuple[dict[str, Any], list[Flag]]:
+    """Map drafted tags and names onto the site's existing ones; flag what was mapped and what is new."""
+    out = dict(values)
+    flags: list[Flag] = []
+    if isinstance(values.get("tags"), list):
+        out["tags"] = _dedupe(_map_tags(values["tags"], vocab, flags))
+    for kind in ENTITY_KINDS:
+        if kind in profile.fields and isinstance(values.get(kind), list):
+            out[kind] = _dedupe(_map_names(kind, values[kind], vocab, flags))
+    return out, flags
+
+
+def _map_tags(drafted: list[Any], vocab: Vocabulary, flags: list[Flag]) -> list[str]:
+    tags: list[str] = []
+    for tag in drafted:
+        if not isinstance(tag, str) or not tag.strip():
+            continue
+        tag = tag.strip()
+        existing = vocab.canonical_tag(tag)
+        if existing is None:
+            slug = tag_slug(tag) or tag
+            flags.append(Flag("new-tag", "tags", f"{slug!r} is not an existing tag of this site", slug))
+            tags.append(slug)
+        else:
+            if existing != tag:
+                flags.append(Flag("vocab-mapped", "tags", f"{tag!r} -> existing tag {existing!r}", existing))
+            tags.append(existing)
+    return tags
+
+
+def _map_names(kind: str, drafted: list[Any], vocab: Vocabulary, flags: list[Flag]) -> list[str]:
+    names: list[str] = []
+    for name in drafted:
+        if not isinstance(name, str) or not name.strip():
+            continue
+        name = name.strip()
+        canonical = vocab.canonical_name(kind, name)
+        if canonical is None:
+            found = vocab.find_name(name, prefer=kind)
+            canonical = found[1] if found else None
+        if canonical is not None and canonical != name:
+            flags.append(Flag("vocab-mapped", kind, f"{name!r} -> canonical {canonical!r}", canonical))
+            names.append(canonical)
+        else:
+            names.append(name)
+    return names
+
+
+def _dedupe(items: list[str]) -> list[str]:
+    seen: set[str] = set()
+    out = []
+    for item in items:
+        key = item.casefold()
+        if key not in seen:
+            seen.add(key)
+            out.append(item)
+    return out
