@@ -29,10 +29,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
+from enrich.testing.fakeserver import FakeLLM, Reply, answer, error, valid_answer
 
-from tests.fakeserver import FakeLLM, Reply, answer, error, valid_answer  # noqa: E402
+REPO = Path(__file__).resolve().parents[1]
 
 CORPUS = REPO.parent / "shared" / "corpus" / "raw"
 CPU = [0.0]  # CPU seconds of the last CLI run
@@ -132,19 +131,35 @@ def main() -> int:
                 status, wall, rss, tail = run_cli(site, llm.base_url, *batch, started_at=started_at)
                 first, last = min(arrivals) - started_at[0], max(arrivals) - started_at[0]
                 busy = len(arrivals) * args.latency / (args.jobs * (last + args.latency - first))
-                runs.append(dict(status=status, wall=wall, rss=rss, tail=tail, site=site, cpu=CPU[0], first=first,
-                                 busy=busy, end=wall - last - args.latency, requests=len(llm.requests) - requests_before,
-                                 drafted=report_totals(site)["drafted"]))
+                runs.append(
+                    dict(
+                        status=status,
+                        wall=wall,
+                        rss=rss,
+                        tail=tail,
+                        site=site,
+                        cpu=CPU[0],
+                        first=first,
+                        busy=busy,
+                        end=wall - last - args.latency,
+                        requests=len(llm.requests) - requests_before,
+                        drafted=report_totals(site)["drafted"],
+                    )
+                )
             runs.sort(key=lambda run: float(run["wall"]))
             median = runs[len(runs) // 2]
             walls = ", ".join(f"{run['wall']:.2f}" for run in runs)
-            print(f"1. {count} files, latency {args.latency}s, --jobs {args.jobs}: median of {len(runs)} runs "
-                  f"{median['wall']:.2f}s wall (runs: {walls}); ideal {ideal:.2f}s -> {median['wall'] / ideal:.2f}x "
-                  f"(target <= 1.2x); exit {median['status']}, {median['drafted']} drafted, {median['requests']} requests, "
-                  f"peak concurrency {llm.max_active}; peak RSS {max(run['rss'] for run in runs):.0f} MB (target < 250 MB)")
-            print(f"   where the time went (median run): first request at {median['first']:.2f}s; "
-                  f"slots {median['busy']:.1%} busy from then to the last answer; {median['end']:.2f}s after it; "
-                  f"CLI CPU {median['cpu']:.1f}s")
+            print(
+                f"1. {count} files, latency {args.latency}s, --jobs {args.jobs}: median of {len(runs)} runs "
+                f"{median['wall']:.2f}s wall (runs: {walls}); ideal {ideal:.2f}s -> {median['wall'] / ideal:.2f}x "
+                f"(target <= 1.2x); exit {median['status']}, {median['drafted']} drafted, {median['requests']} requests, "
+                f"peak concurrency {llm.max_active}; peak RSS {max(run['rss'] for run in runs):.0f} MB (target < 250 MB)"
+            )
+            print(
+                f"   where the time went (median run): first request at {median['first']:.2f}s; "
+                f"slots {median['busy']:.1%} busy from then to the last answer; {median['end']:.2f}s after it; "
+                f"CLI CPU {median['cpu']:.1f}s"
+            )
             ok &= all(run["status"] == 0 and run["drafted"] == count for run in runs)
             ok &= median["wall"] <= 1.2 * ideal and max(run["rss"] for run in runs) < 250
             for run in runs:
@@ -158,8 +173,10 @@ def main() -> int:
             status, wall, rss, tail = run_cli(site, llm.base_url, *batch)
             calls = len(llm.requests) - before
             totals = report_totals(site)
-            print(f"3. re-run on the unchanged inbox: exit {status}, {wall:.2f}s wall (target < 3 s), "
-                  f"{calls} model calls (target 0), {totals['unchanged']} unchanged")
+            print(
+                f"3. re-run on the unchanged inbox: exit {status}, {wall:.2f}s wall (target < 3 s), "
+                f"{calls} model calls (target 0), {totals['unchanged']} unchanged"
+            )
             ok &= status == 0 and calls == 0 and wall < 3.0
 
         # 2. one call in five answered 429 + Retry-After 2 s
@@ -182,9 +199,11 @@ def main() -> int:
                 status, wall, rss, tail = run_cli(site, llm.base_url, *batch)
                 totals = report_totals(site)
                 limited = sum(1 for i in range(1, counter["n"] + 1) if i % 5 == 0)
-                print(f"2. with 20% of calls answered 429 + Retry-After 2s: exit {status}, {wall:.2f}s wall, "
-                      f"{totals['drafted']}/{count} drafted, {totals['failed']} failed, {totals['not_started']} not started, "
-                      f"{counter['n']} requests of which {limited} were 429")
+                print(
+                    f"2. with 20% of calls answered 429 + Retry-After 2s: exit {status}, {wall:.2f}s wall, "
+                    f"{totals['drafted']}/{count} drafted, {totals['failed']} failed, {totals['not_started']} not started, "
+                    f"{counter['n']} requests of which {limited} were 429"
+                )
                 ok &= status == 0 and totals["drafted"] == count
                 if status != 0:
                     data = json.loads((site / "report.json").read_text(encoding="utf-8"))

@@ -29,14 +29,13 @@ import time
 from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
+from enrich.check.checker import Checker, Finding
+from enrich.check.fixer import Fixer
+from enrich.frontmatter.split import read_block
+from enrich.profile import Profile, load_profile
+from enrich.vocab.index import VocabFinder
 
-from enrich.check import Checker, Finding  # noqa: E402
-from enrich.fix import Fixer  # noqa: E402
-from enrich.frontmatter.split import read_block  # noqa: E402
-from enrich.profile import Profile, load_profile  # noqa: E402
-from enrich.vocab.index import VocabFinder  # noqa: E402
+REPO = Path(__file__).resolve().parents[1]
 
 CHECK_ENTRY = [sys.executable, "-c", "from enrich.cli.check_cmd import main; main()"]
 
@@ -73,8 +72,13 @@ def json_schema(profile: Profile) -> dict[str, Any]:
         props[name] = prop
         if spec.required:
             required.append(name)
-    return {"$schema": "https://json-schema.org/draft/2020-12/schema", "type": "object",
-            "properties": props, "required": required, "additionalProperties": False}
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "type": "object",
+        "properties": props,
+        "required": required,
+        "additionalProperties": False,
+    }
 
 
 def wall(cmd: list[str], cwd: Path, runs: int, env: dict[str, str] | None = None) -> tuple[float, int]:
@@ -115,8 +119,12 @@ def replicate(posts: list[Path], root: Path, copies: int) -> list[str]:
 
 def timing(posts: list[Path], work: Path, runs: int) -> None:
     # As installed by pre-commit: byte code compiled once (here into a temp folder, not the repo).
-    env = {**os.environ, "PYTHONPATH": str(REPO), "ENRICH_CACHE_DIR": str(work / "cache"),
-           "PYTHONPYCACHEPREFIX": str(work / "pycache")}
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(REPO),
+        "ENRICH_CACHE_DIR": str(work / "cache"),
+        "PYTHONPYCACHEPREFIX": str(work / "pycache"),
+    }
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     schema = work / "schema.json"
     schema.write_text(json.dumps(json_schema(load_profile()), indent=1))
@@ -139,8 +147,7 @@ def timing(posts: list[Path], work: Path, runs: int) -> None:
             yaml_names += [f"c{i:02d}/{n}" for n in sub]
         ours, code_ours = wall([*CHECK_ENTRY, "--no-vocab", *names], tree / "md", runs, env)
         theirs, code_theirs = wall([cjs, "--schemafile", str(schema), *yaml_names], yaml_dir, runs, env)
-        print(f"{label:<26}{ours:>12.3f} s{theirs:>16.3f} s{theirs / ours:>9.1f}x"
-              f"   (exit {code_ours} / {code_theirs})")
+        print(f"{label:<26}{ours:>12.3f} s{theirs:>16.3f} s{theirs / ours:>9.1f}x   (exit {code_ours} / {code_theirs})")
     one = posts[0]
     single = work / "single"
     single.mkdir()
@@ -177,8 +184,10 @@ def build_vocab(posts_dir: Path, work: Path) -> Path | None:
 
 def counts(posts: list[Path], vocab: Path | None) -> None:
     profile = load_profile()
-    for label, finder in (("profile rules only", VocabFinder(enabled=False)),
-                          ("with the corpus vocabulary", VocabFinder(vocab) if vocab else None)):
+    for label, finder in (
+        ("profile rules only", VocabFinder(enabled=False)),
+        ("with the corpus vocabulary", VocabFinder(vocab) if vocab else None),
+    ):
         if finder is None:
             continue
         checker = Checker(profile, finder)
@@ -203,8 +212,10 @@ def counts(posts: list[Path], vocab: Path | None) -> None:
 
 def fix_proof(posts: list[Path], work: Path, vocab: Path | None) -> None:
     profile = load_profile()
-    for label, finder in (("profile rules only", VocabFinder(enabled=False)),
-                          ("with the corpus vocabulary", VocabFinder(vocab) if vocab else None)):
+    for label, finder in (
+        ("profile rules only", VocabFinder(enabled=False)),
+        ("with the corpus vocabulary", VocabFinder(vocab) if vocab else None),
+    ):
         if finder is None:
             continue
         copy = work / ("fix-vocab" if vocab and finder.enabled else "fix")
@@ -237,19 +248,23 @@ def fix_proof(posts: list[Path], work: Path, vocab: Path | None) -> None:
                     continue
                 stray = [i + 1 for i in range(i1, i2) if i not in fix_lines]
                 assert not stray, f"{post.name}: lines {stray} changed without a fix"
-            assert fixed.endswith(original[len(b"".join(old[: max(fix_lines) + 1])):]), post.name
+            assert fixed.endswith(original[len(b"".join(old[: max(fix_lines) + 1])) :]), post.name
         elapsed = time.perf_counter() - start
         fixed_by_rule = {r: before[r] - after[r] for r in before if before[r] > after[r]}
         print(f"\n## enrich fix on a copy of the {len(posts)} posts, {label} ({elapsed:.2f} s)")
-        print(f"findings before {sum(before.values())}, after {sum(after.values())}: "
-              f"{sum(before.values()) - sum(after.values())} fixed in {changed_files} files ({edits} edits); "
-              f"{refused} files refused by the safety check")
+        print(
+            f"findings before {sum(before.values())}, after {sum(after.values())}: "
+            f"{sum(before.values()) - sum(after.values())} fixed in {changed_files} files ({edits} edits); "
+            f"{refused} files refused by the safety check"
+        )
         for rule, n in sorted(fixed_by_rule.items(), key=lambda kv: -kv[1]):
             print(f"  {rule:<20}{n:>5} fixed, {after[rule]} left")
         left = {r: n for r, n in after.items() if r not in fixed_by_rule}
         print(f"  left for a person: {dict(sorted(left.items()))}")
-        print(f"proof: {lines_total} lines in all; every changed line is a line a fix names, and the other "
-              f"{untouched} lines are byte-identical (difflib over the bytes of each file, asserted)")
+        print(
+            f"proof: {lines_total} lines in all; every changed line is a line a fix names, and the other "
+            f"{untouched} lines are byte-identical (difflib over the bytes of each file, asserted)"
+        )
 
 
 def main() -> None:

@@ -10,15 +10,13 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
+from enrich.testing.fakeserver import FakeLLM
 
-from tests.fakeserver import FakeLLM  # noqa: E402
+REPO = Path(__file__).resolve().parents[1]
 
 
 def main() -> int:

@@ -18,16 +18,15 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from enrich.offline import draft_offline, warm_up
+from enrich.profile import load_profile
+from enrich.text import name_key, twin_key
+from enrich.validate import validate_front_matter
+from enrich.vocab.build import build_vocabulary
+from enrich.vocab.model import Vocabulary
+from enrich.vocab.posts import PostRecord, read_post
 
-from enrich.offline import draft_offline, warm_up  # noqa: E402
-from enrich.profile import load_profile  # noqa: E402
-from enrich.text import name_key, twin_key  # noqa: E402
-from enrich.validate import validate_front_matter  # noqa: E402
-from enrich.vocab.build import build_vocabulary  # noqa: E402
-from enrich.vocab.model import Vocabulary  # noqa: E402
-from enrich.vocab.posts import PostRecord, read_post  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 KINDS = ("people", "companies_orgs", "products_models")
 

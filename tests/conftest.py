@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from tests.fakeserver import FakeLLM
+from enrich.testing.fakeserver import FakeLLM
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "fixtures"

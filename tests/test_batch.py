@@ -18,8 +18,8 @@ import pytest
 from enrich.batch.cache import JsonlLog
 from enrich.batch.lock import InboxLock, lock_path
 from enrich.errors import ExitStatus
+from enrich.testing.fakeserver import FakeLLM, Reply, answer, error, valid_answer
 from tests.conftest import FIXTURES, REPO, run_cli
-from tests.fakeserver import FakeLLM, Reply, answer, error, valid_answer
 
 KEY = "sk-test-SECRET-0123456789abcdef"
 GOOD = ["zh-trade-article.txt", "en-podcast.srt", "xK3mP9qL2wA.txt", "xK3mP9qL2wA.info.json"]

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from enrich.check import Checker, Finding, js_rollover
+from enrich.check.checker import Checker, Finding, js_rollover
 from enrich.profile import load_profile
 from enrich.text import tag_slug, twin_key
 from enrich.vocab.index import VocabFinder, load_index
@@ -169,17 +169,42 @@ def test_file_level_rules(tmp_path: Path) -> None:
 def test_many_findings_in_one_file_each_at_its_line() -> None:
     found = check(str(POSTS / "many-problems.md"))
     assert [(f.line, f.rule) for f in found] == [
-        (2, "enum"), (4, "empty-form"), (5, "date-unquoted"), (7, "empty-form"), (8, "empty-form"),
-        (14, "duplicate-item"), (20, "enum"), (23, "pattern"), (24, "pattern"), (26, "duplicate-item"),
-        (27, "unknown-key"), (27, "yaml11-trap"),
+        (2, "enum"),
+        (4, "empty-form"),
+        (5, "date-unquoted"),
+        (7, "empty-form"),
+        (8, "empty-form"),
+        (14, "duplicate-item"),
+        (20, "enum"),
+        (23, "pattern"),
+        (24, "pattern"),
+        (26, "duplicate-item"),
+        (27, "unknown-key"),
+        (27, "yaml11-trap"),
     ]
 
 
 def test_fixtures_cover_the_file_rules() -> None:
-    names = ["bom", "unterminated", "bad-delimiter", "duplicate-key", "syntax-error", "invalid-date",
-             "no-front-matter", "draft-provenance"]
-    expected = ["bom", "unterminated", "bad-delimiter", "duplicate-key", "yaml-syntax", "date-invalid",
-                "no-front-matter", "ungrounded"]
+    names = [
+        "bom",
+        "unterminated",
+        "bad-delimiter",
+        "duplicate-key",
+        "syntax-error",
+        "invalid-date",
+        "no-front-matter",
+        "draft-provenance",
+    ]
+    expected = [
+        "bom",
+        "unterminated",
+        "bad-delimiter",
+        "duplicate-key",
+        "yaml-syntax",
+        "date-invalid",
+        "no-front-matter",
+        "ungrounded",
+    ]
     for name, rule in zip(names, expected, strict=True):
         assert rule in rules(check(str(POSTS / f"{name}.md"))), name
 
@@ -191,9 +216,11 @@ def test_trap_is_not_repeated_where_a_value_rule_already_speaks() -> None:
 
 # -- provenance ----------------------------------------------------------------------------------
 
-PROV = ('# enrich-provenance: {"version":1,"input":"x.txt","input_sha256":"0","flags":['
-        '{"kind":"ungrounded","field":"people","message":"not in the transcript","value":"Ada Lovelace"},'
-        '{"kind":"new-tag","field":"tags","message":"new tag","value":"code-review"}],"reviewed":REVIEWED}\n---\nbody')
+PROV = (
+    '# enrich-provenance: {"version":1,"input":"x.txt","input_sha256":"0","flags":['
+    '{"kind":"ungrounded","field":"people","message":"not in the transcript","value":"Ada Lovelace"},'
+    '{"kind":"new-tag","field":"tags","message":"new tag","value":"code-review"}],"reviewed":REVIEWED}\n---\nbody'
+)
 
 
 def test_ungrounded_entities_of_unreviewed_drafts() -> None:
@@ -202,8 +229,11 @@ def test_ungrounded_entities_of_unreviewed_drafts() -> None:
     assert [(f.rule, f.line, f.col) for f in found] == [("ungrounded", 13, 3)]
     post("p.md", GOOD, {"draft: false": "draft: true", "---\nbody": PROV.replace("REVIEWED", "true")})
     assert check("p.md") == []
-    post("p.md", GOOD, {"draft: false": "draft: true", "- Ada Lovelace": "- Someone Else",
-                        "---\nbody": PROV.replace("REVIEWED", "false")})
+    post(
+        "p.md",
+        GOOD,
+        {"draft: false": "draft: true", "- Ada Lovelace": "- Someone Else", "---\nbody": PROV.replace("REVIEWED", "false")},
+    )
     assert check("p.md") == []  # the reviewer already removed it
 
 
@@ -219,8 +249,15 @@ def test_provenance_left_in_a_published_post_or_unreadable() -> None:
 
 def test_vocabulary_rules() -> None:
     write_vocab()
-    post("p.md", GOOD, {"- code-review": "- ai-agents\n- llms\n- AI_Agent", "- Ada Lovelace": "- 特朗普\n- Ada lovelace",
-                        "- Acme Robotics": "- NVIDIA\n- 英伟达"})
+    post(
+        "p.md",
+        GOOD,
+        {
+            "- code-review": "- ai-agents\n- llms\n- AI_Agent",
+            "- Ada Lovelace": "- 特朗普\n- Ada lovelace",
+            "- Acme Robotics": "- NVIDIA\n- 英伟达",
+        },
+    )
     found = [f for f in check("p.md", vocab=True) if f.rule in ("tag-twin", "name-noncanonical")]
     messages = {f.message.split(":")[0]: f.message for f in found}
     assert "the vocabulary suggests merging it into 'ai-agent' (used 120 times)" in messages["tags[2]"]
@@ -295,7 +332,11 @@ def test_json_format() -> None:
     document = json.loads(result.stdout)
     assert document["ok"] is False and document["errors"] == 2 and document["warnings"] == 0
     assert document["findings"][0] == {
-        "path": "bad.md", "line": 6, "col": 1, "rule": "date-unquoted", "severity": "error",
+        "path": "bad.md",
+        "line": 6,
+        "col": 1,
+        "rule": "date-unquoted",
+        "severity": "error",
         "message": "date: unquoted date 2024-03-15; quote it as '2024-03-15'",
     }
     post("good.md", GOOD)
@@ -351,8 +392,7 @@ def test_console_entry_checks_and_imports_nothing_heavy(tmp_path: Path) -> None:
     # Simplified, so OpenCC (and only OpenCC) may load then. Every later run loads nothing heavy.
     cold = subprocess.run([sys.executable, "-c", probe, "p.md"], cwd=Path.cwd(), env=env, capture_output=True, text=True)
     assert "HEAVY ['opencc', 'opencc.opencc'] EXIT 1" in cold.stdout or "HEAVY [] EXIT 1" in cold.stdout, cold.stdout
-    result = subprocess.run([sys.executable, "-c", probe, "p.md"], cwd=Path.cwd(), env=env,
-                            capture_output=True, text=True)
+    result = subprocess.run([sys.executable, "-c", probe, "p.md"], cwd=Path.cwd(), env=env, capture_output=True, text=True)
     assert "HEAVY [] EXIT 1" in result.stdout, result.stdout + result.stderr
     assert "p.md:6:1: date-unquoted" in result.stdout
     entry = _run_entry(["p.md"], Path.cwd())

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from enrich.testing.fakeserver import FakeLLM
 from enrich.validate import validate_front_matter
 from tests.conftest import SHARED
-from tests.fakeserver import FakeLLM
 
 RAW = SHARED / "corpus" / "raw"
 

@@ -12,8 +12,8 @@ import yaml
 
 from enrich.errors import ExitStatus
 from enrich.frontmatter.provenance import Provenance, find_provenance
+from enrich.testing.fakeserver import FakeLLM, Reply, answer, valid_answer
 from tests.conftest import FIXTURES, run_cli
-from tests.fakeserver import FakeLLM, Reply, answer, valid_answer
 
 KEY = "sk-test-SECRET-0123456789abcdef"
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from enrich.check import Checker
-from enrich.fix import Fixer
+from enrich.check.checker import Checker
+from enrich.check.fixer import Fixer
 from enrich.profile import load_profile
 from enrich.vocab.index import VocabFinder
 from tests.conftest import FIXTURES, SHARED, run_cli
@@ -75,8 +75,10 @@ def test_lists_kebab_dedupe_and_empty_items() -> None:
 
 
 def test_flow_lists_are_rewritten_on_their_line() -> None:
-    text = GOOD.replace("tags:\n- release-engineering\n- continuous-integration\n- code-review",
-                        "tags: [Release Engineering, continuous-integration, code-review, code-review]  # keep")
+    text = GOOD.replace(
+        "tags:\n- release-engineering\n- continuous-integration\n- code-review",
+        "tags: [Release Engineering, continuous-integration, code-review, code-review]  # keep",
+    )
     result = fixer().fix_bytes("p.md", text.encode())
     assert "tags: [release-engineering, continuous-integration, code-review]  # keep\n" in result.fixed.decode()
 
@@ -187,9 +189,13 @@ def test_corpus_fix_changes_only_lines_it_fixes(tmp_path: Path) -> None:
 
 
 def test_weakly_attested_alias_is_reported_not_fixed_unless_merged() -> None:
-    write_vocab(VOCAB.replace("  Ada Lovelace: {count: 5, aliases: []}",
-                              "  Ada Lovelace: {count: 5, aliases: []}\n  Xanth: {count: 1, aliases: [亚瑟王]}")
-                + "  - {from: 阿达, to: Ada Lovelace, kind: people, accepted: true}\n")
+    write_vocab(
+        VOCAB.replace(
+            "  Ada Lovelace: {count: 5, aliases: []}",
+            "  Ada Lovelace: {count: 5, aliases: []}\n  Xanth: {count: 1, aliases: [亚瑟王]}",
+        )
+        + "  - {from: 阿达, to: Ada Lovelace, kind: people, accepted: true}\n"
+    )
     text = GOOD.replace("- Ada Lovelace", "- 亚瑟王\n- 阿达")
     result = fixer(vocab=True).fix_bytes("p.md", text.encode())
     assert "- 亚瑟王\n- Ada Lovelace\n" in result.fixed.decode()

@@ -14,15 +14,15 @@ from typing import Any
 
 import pytest
 
-from enrich.check import Checker
+from enrich.check.checker import Checker
 from enrich.errors import EnrichError, ExitStatus, InputError
 from enrich.ingest.read import read_source
 from enrich.profile import load_profile
 from enrich.review.approve import Reviewer, apply_approval
 from enrich.review.views import parse_values
+from enrich.testing.fakeserver import FakeLLM
 from enrich.vocab import read_post
 from tests.conftest import FIXTURES, REPO, run_cli
-from tests.fakeserver import FakeLLM
 
 GOOD = (FIXTURES / "posts" / "good.md").read_text(encoding="utf-8")
 
@@ -168,7 +168,9 @@ def test_approval_keeps_crlf_and_straightens_long_delimiters() -> None:
 
 
 def test_enrich_check_does_not_import_the_emitter_or_the_edit_engine() -> None:
-    probe = "import sys, enrich.cli.check_cmd, enrich.check\nprint(sorted(m for m in sys.modules if m.startswith('enrich.')))"
+    probe = (
+        "import sys, enrich.cli.check_cmd, enrich.check.checker\nprint(sorted(m for m in sys.modules if m.startswith('enrich.')))"
+    )
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     result = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True)
     assert "enrich.frontmatter.yaml12" in result.stdout

@@ -15,8 +15,8 @@ from enrich.model.client import LLMClient
 from enrich.model.gate import RateGate
 from enrich.model.policy import Deadline
 from enrich.settings import load_settings
+from enrich.testing.fakeserver import FakeLLM, Reply, answer, completion, error, valid_answer
 from tests.conftest import FIXTURES, run_cli
-from tests.fakeserver import FakeLLM, Reply, answer, completion, error, valid_answer
 
 SAMPLE = str(FIXTURES / "zh-rolling.vtt")
 

@@ -21,8 +21,8 @@ from enrich.errors import ExitStatus
 from enrich.frontmatter.provenance import MARKER, find_provenance
 from enrich.review.approve import apply_approval
 from enrich.review.views import diff_values
+from enrich.testing.fakeserver import FakeLLM
 from tests.conftest import FIXTURES, run_cli
-from tests.fakeserver import FakeLLM
 
 INPUTS = ["zh-trade-article.txt", "xK3mP9qL2wA.txt", "xK3mP9qL2wA.info.json"]
 

@@ -7,14 +7,15 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
 
 from enrich.profile import load_profile
+from enrich.testing.fakeserver import FakeLLM, Reply, answer, valid_answer
 from enrich.text import fold, has_cjk, name_key, singular, tag_slug, to_simplified, twin_key, twin_words
 from tests.conftest import REPO, run_cli
-from tests.fakeserver import FakeLLM, answer, valid_answer
 
 TAG_PATTERN = re.compile(load_profile().fields["tags"].pattern or "")
 
@@ -127,7 +128,7 @@ def test_model_tags_with_symbols_need_no_repair(fake_llm: FakeLLM, isolated: Pat
     """`AI & ML`, `U.S. Policy`, `C++` from the model become valid tags: one request, no repair call."""
     (isolated / "t.txt").write_text("A talk about AI and ML, U.S. policy and C++ tooling. " * 20, encoding="utf-8")
 
-    def reply(request: dict) -> object:
+    def reply(request: dict[str, Any]) -> Reply:
         obj = valid_answer(request)
         obj["tags"] = ["AI & ML", "U.S. Policy", "C++"]
         return answer(obj)

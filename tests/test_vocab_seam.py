@@ -11,11 +11,12 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import yaml
 
+from enrich.testing.fakeserver import FakeLLM, Reply, answer, valid_answer
 from tests.conftest import run_cli
-from tests.fakeserver import FakeLLM, answer, valid_answer
 from tests.test_check import GOOD
 
 VOCAB = """version: 1
@@ -58,7 +59,8 @@ TRANSCRIPT = "唐納德·特朗普、Buffett 和特朗普谈到台積電与英�
 
 
 def _front_matter(path: Path) -> dict[str, object]:
-    return yaml.safe_load(path.read_text(encoding="utf-8").split("---\n")[1])
+    data: dict[str, object] = yaml.safe_load(path.read_text(encoding="utf-8").split("---\n")[1])
+    return data
 
 
 def _dedupe(items: list[str]) -> list[str]:
@@ -95,7 +97,7 @@ def test_drafting_check_and_fix_reach_the_same_verdicts(fake_llm: FakeLLM, isola
     # drafting: the model answers with the spellings of CASES
     (isolated / "t.txt").write_text(TRANSCRIPT, encoding="utf-8")
 
-    def reply(request: dict) -> object:
+    def reply(request: dict[str, Any]) -> Reply:
         obj = valid_answer(request)
         obj["tags"] = [w for w, _, _ in CASES["tags"]]
         for kind in ("people", "companies_orgs"):

@@ -38,19 +38,26 @@ def _shared_options(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 @click.command("check")
 @click.argument("files", nargs=-1, type=click.Path(path_type=str))
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
-              help="text: one `path:line:col: rule-id message` per line; json: one document for tools.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text: one `path:line:col: rule-id message` per line; json: one document for tools.",
+)
 @click.option("--strict", is_flag=True, help="Fail on warnings too (exit 1 when any finding is reported).")
 @_shared_options
 @guarded
-def check_command(files: tuple[str, ...], fmt: str, strict: bool, profile_file: Path | None,
-                  vocab_file: Path | None, no_vocab: bool) -> int:
+def check_command(
+    files: tuple[str, ...], fmt: str, strict: bool, profile_file: Path | None, vocab_file: Path | None, no_vocab: bool
+) -> int:
     """Check the front matter of Markdown posts (files or folders) against the site profile.
 
     Silent when everything is fine. Exit 1 when a finding of severity "error" is reported
     (any finding with --strict), 0 otherwise.
     """
-    from enrich.check import check_paths, has_errors
+    from enrich.check.checker import check_paths, has_errors
     from enrich.profile import load_profile
     from enrich.vocab.index import VocabFinder
 
@@ -73,8 +80,11 @@ def check_command(files: tuple[str, ...], fmt: str, strict: bool, profile_file: 
         click.echo("\n".join(f.format() for f in findings))
         counts = Counter(f.severity for f in findings)
         files_hit = len({f.path for f in findings})
-        click.echo(f"enrich check: {counts['error']} error(s), {counts['warning']} warning(s) in {files_hit} file(s)"
-                   + ("; `enrich fix FILES` applies the safe fixes" if failed else ""), err=True)
+        click.echo(
+            f"enrich check: {counts['error']} error(s), {counts['warning']} warning(s) in {files_hit} file(s)"
+            + ("; `enrich fix FILES` applies the safe fixes" if failed else ""),
+            err=True,
+        )
     return int(ExitStatus.FINDINGS) if failed else 0
 
 
@@ -83,16 +93,15 @@ def check_command(files: tuple[str, ...], fmt: str, strict: bool, profile_file: 
 @click.option("--dry-run", is_flag=True, help="Show the changes as a unified diff; write nothing (exit 1 if any).")
 @_shared_options
 @guarded
-def fix_command(files: tuple[str, ...], dry_run: bool, profile_file: Path | None, vocab_file: Path | None,
-                no_vocab: bool) -> int:
+def fix_command(files: tuple[str, ...], dry_run: bool, profile_file: Path | None, vocab_file: Path | None, no_vocab: bool) -> int:
     """Apply the safe fixes to the front matter of posts, changing nothing else in the files.
 
     Quotes dates, writes empty values in the profile's form, drops repeated or empty list items,
     kebab-cases tags, maps twins and aliases to the vocabulary's canonical form when it is certain,
     and straightens enumeration values. Run `enrich check` afterwards for what is left.
     """
-    from enrich.check import expand_paths
-    from enrich.fix import Fixer
+    from enrich.check.checker import expand_paths
+    from enrich.check.fixer import Fixer
     from enrich.frontmatter.split import BlockError
     from enrich.profile import load_profile
     from enrich.vocab.index import VocabFinder

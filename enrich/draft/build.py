@@ -15,9 +15,9 @@ from typing import Any, Literal
 from enrich.draft.backend import Backend
 from enrich.draft.drafter import Drafter
 from enrich.draft.output import Draft, write_draft
+from enrich.draft.prompt import PromptSet, load_prompts
 from enrich.errors import ConfigError
 from enrich.profile import Profile, load_profile
-from enrich.prompt import PromptSet, load_prompts
 from enrich.settings import NO_ENDPOINT_HELP, Settings
 
 # "auto": the model when an endpoint is configured, else offline (with a notice); "offline": --offline

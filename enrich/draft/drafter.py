@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING, Any
 from enrich.draft.backend import Backend
 from enrich.draft.output import Draft
 from enrich.draft.prepare import Prepared, prepare
+from enrich.draft.prompt import PromptSet
 from enrich.errors import EnrichError
 from enrich.frontmatter.provenance import Flag, Provenance
 from enrich.profile import Profile
-from enrich.prompt import PromptSet
 from enrich.settings import Settings
 from enrich.validate import validate_front_matter
 

@@ -16,11 +16,11 @@ from typing import TYPE_CHECKING, Any
 
 from enrich.draft.backend import BackendName, Drafted
 from enrich.draft.ground import ground
+from enrich.draft.prompt import PromptSet, neutralise
 from enrich.draft.schema import answer_schema, notes_schema, read_answer
 from enrich.errors import ConfigError, EnrichError, ValidationFailed
 from enrich.frontmatter.provenance import Flag
 from enrich.profile import FieldSpec, Profile
-from enrich.prompt import PromptSet, neutralise
 from enrich.settings import NO_ENDPOINT_HELP, Settings
 
 if TYPE_CHECKING:

@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from enrich.text import fold
 from enrich.ingest.clean import CleanResult, clean_text
 from enrich.ingest.read import Source, read_source
 from enrich.profile import FieldSpec, Profile
+from enrich.text import fold
 
 
 @dataclass

@@ -8,8 +8,6 @@ it, for the repair loop.
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from typing import Any
 
 from enrich.draft.ground import MENTIONS

@@ -13,12 +13,12 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from enrich.frontmatter.provenance import Flag
 from enrich.offline.gazetteer import choose_names, find_names
 from enrich.offline.keywords import en_keywords, zh_analyse
 from enrich.offline.summary import find_speaker, make_summary, make_title, prepare_text, rank_sentences, split_sentences
 from enrich.offline.tags import choose_tags
 from enrich.profile import Profile
-from enrich.frontmatter.provenance import Flag
 from enrich.text import to_simplified
 from enrich.vocab.model import ENTITY_KINDS, Vocabulary
 from enrich.vocab.score import sample_text

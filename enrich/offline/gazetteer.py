@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 
-from enrich.offline.keywords import is_common_word, word_tags
 from enrich.frontmatter.provenance import Flag
+from enrich.offline.keywords import is_common_word, word_tags
 from enrich.text import has_cjk, name_key, tag_slug
 from enrich.vocab.model import ENTITY_KINDS, Vocabulary
 

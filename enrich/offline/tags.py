@@ -12,8 +12,8 @@ import functools
 from collections import defaultdict
 from collections.abc import Callable
 
-from enrich.profile import Profile
 from enrich.frontmatter.provenance import Flag
+from enrich.profile import Profile
 from enrich.text import has_cjk, tag_slug
 from enrich.vocab.model import Vocabulary
 from enrich.vocab.seeds import SEED_WORDS

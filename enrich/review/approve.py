@@ -29,7 +29,7 @@ from enrich.fsutil import atomic_write
 from enrich.review.views import DraftView, diff_values, parse_values, read_draft
 
 if TYPE_CHECKING:
-    from enrich.check import Finding
+    from enrich.check.checker import Finding
     from enrich.profile import Profile
 
 REJECTED_DIR = "rejected"
@@ -72,7 +72,7 @@ def apply_approval(text: str, approval: dict[str, Any], profile: Profile) -> str
 
 def check_text(path: str, data: bytes, profile: Profile) -> list[Finding]:
     """Adapter onto `enrich check` (issue 4): every finding for a document held in memory."""
-    from enrich.check import Checker
+    from enrich.check.checker import Checker
     from enrich.vocab.index import VocabFinder
 
     return Checker(profile, VocabFinder()).check_bytes(path, data)

@@ -9,7 +9,6 @@ meet the same twin, alias and merge. Light on purpose: this is on check's start-
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any

@@ -15,10 +15,10 @@ from typing import Any
 import yaml
 
 from enrich.errors import InputError
-from enrich.text import has_cjk
-from enrich.vocab.model import ENTITY_KINDS, KIND_SYNONYMS
 from enrich.frontmatter.split import split_front_matter
 from enrich.frontmatter.yaml12 import load_data
+from enrich.text import has_cjk
+from enrich.vocab.model import ENTITY_KINDS, KIND_SYNONYMS
 
 _LATIN = re.compile(r"[A-Za-z]")
 _GLOSS = re.compile(r"\*\*([^*\n]{1,60}?)\*\*\s*[（(]\s*(?:\*\*)?([^）)\n]{1,240})")

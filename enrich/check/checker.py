@@ -152,8 +152,14 @@ class Checker:
         for key, first in loaded.duplicates:
             line, col = mark_position(key, block)
             first_line, _ = mark_position(first, block)
-            self._add(out, path, "duplicate-key", line, col,
-                      f"{key.value}: duplicate key (first on line {first_line}); js-yaml refuses the file")
+            self._add(
+                out,
+                path,
+                "duplicate-key",
+                line,
+                col,
+                f"{key.value}: duplicate key (first on line {first_line}); js-yaml refuses the file",
+            )
 
         spoken: set[tuple[str, int | None]] = set()  # (key, item) a value rule already reported
         values_for_rules = {str(k): eleventy_value(v) for k, v in data.items()}
@@ -173,8 +179,7 @@ class Checker:
                 index = next((i for i, item in enumerate(items) if item is scalar), None)
                 if reason is not None and (str(key.value), index) not in spoken:
                     line, col = mark_position(scalar, block)
-                    self._add(out, path, "yaml11-trap", line, col,
-                              f"{key.value}: {reason}; quote it as '{scalar.value}'")
+                    self._add(out, path, "yaml11-trap", line, col, f"{key.value}: {reason}; quote it as '{scalar.value}'")
 
         vocab = self.vocab.for_file(Path(path))
         if vocab is not None:
@@ -199,8 +204,9 @@ class Checker:
                 return f"{message} (unquoted, so Eleventy silently reads {rolled})"
         return message
 
-    def _vocab_rules(self, out: list[Finding], path: str, block: Block, vocab: VocabIndex,
-                     data: dict[Any, Any], values: dict[str, Node]) -> None:
+    def _vocab_rules(
+        self, out: list[Finding], path: str, block: Block, vocab: VocabIndex, data: dict[Any, Any], values: dict[str, Node]
+    ) -> None:
         tag_spec = self.profile.fields.get(TAGS_FIELD)
         tags = data.get(TAGS_FIELD)
         if tag_spec is not None and isinstance(tags, list):
@@ -215,11 +221,15 @@ class Checker:
                 if hint.reason == "accepted merge":
                     text = f"{tag!r} was merged into {hint.value!r} ({_times(hint.count)}); write {hint.value!r}"
                 elif hint.reason == "suggested merge":
-                    text = (f"{tag!r} ({_times(used)}): the vocabulary suggests merging it into {hint.value!r} "
-                            f"({_times(hint.count)}); did you mean {hint.value!r}?")
+                    text = (
+                        f"{tag!r} ({_times(used)}): the vocabulary suggests merging it into {hint.value!r} "
+                        f"({_times(hint.count)}); did you mean {hint.value!r}?"
+                    )
                 elif used:
-                    text = (f"{tag!r} ({_times(used)}) is a twin of {hint.value!r}; "
-                            f"did you mean {hint.value!r}, {_times(hint.count)}?")
+                    text = (
+                        f"{tag!r} ({_times(used)}) is a twin of {hint.value!r}; "
+                        f"did you mean {hint.value!r}, {_times(hint.count)}?"
+                    )
                 else:
                     text = f"{tag!r} is not in the vocabulary; did you mean {hint.value!r}, {_times(hint.count)}?"
                 line, col = self._item_position(block, values.get(TAGS_FIELD), i)
@@ -241,8 +251,9 @@ class Checker:
                 line, col = self._item_position(block, values.get(section), i)
                 self._add(out, path, "name-noncanonical", line, col, f"{section}[{i}]: {text}")
 
-    def _provenance_rules(self, out: list[Finding], path: str, block: Block, data: dict[Any, Any],
-                          values: dict[str, Node]) -> None:
+    def _provenance_rules(
+        self, out: list[Finding], path: str, block: Block, data: dict[Any, Any], values: dict[str, Node]
+    ) -> None:
         number = next((n for n, line in enumerate(block.lines) if line.startswith(MARKER)), None)
         if number is None:
             return
@@ -252,8 +263,9 @@ class Checker:
             self._add(out, path, "provenance", prov_line, 1, "the provenance comment cannot be read")
             return
         if data.get("draft") is not True:
-            self._add(out, path, "provenance", prov_line, 1,
-                      "a published post (draft is not true) still carries its provenance comment")
+            self._add(
+                out, path, "provenance", prov_line, 1, "a published post (draft is not true) still carries its provenance comment"
+            )
             return
         if provenance.reviewed:
             return
@@ -267,13 +279,13 @@ class Checker:
                     line, col = self._item_position(block, values.get(flag.field), items.index(flag.value))
                 elif items != flag.value:
                     continue  # a person already removed it
-            self._add(out, path, "ungrounded", line, col,
-                      f"{flag.field}: {flag.message} (not reviewed yet: run enrich review)")
+            self._add(out, path, "ungrounded", line, col, f"{flag.field}: {flag.message} (not reviewed yet: run enrich review)")
 
     # -- helpers --------------------------------------------------------------------------------
 
-    def _position(self, block: Block, key: str, index: int | None, keys: dict[str, ScalarNode],
-                  values: dict[str, Node]) -> tuple[int, int]:
+    def _position(
+        self, block: Block, key: str, index: int | None, keys: dict[str, ScalarNode], values: dict[str, Node]
+    ) -> tuple[int, int]:
         if key not in keys:
             return 1, 1  # a missing key: the opening delimiter
         if index is not None:
@@ -281,8 +293,7 @@ class Checker:
         return mark_position(keys[key], block)
 
     @staticmethod
-    def _item_position(block: Block, node: Node | None, index: int,
-                       fallback: Node | None = None) -> tuple[int, int]:
+    def _item_position(block: Block, node: Node | None, index: int, fallback: Node | None = None) -> tuple[int, int]:
         if isinstance(node, SequenceNode) and index < len(node.value):
             return mark_position(node.value[index], block)
         target = fallback or node

@@ -19,7 +19,7 @@ from pathlib import Path
 import yaml
 from yaml.nodes import Node, ScalarNode, SequenceNode
 
-from enrich.check import TAGS_FIELD
+from enrich.check.checker import TAGS_FIELD
 from enrich.frontmatter.edit import Change, Edits, apply, straightened, verify
 from enrich.frontmatter.emit import scalar
 from enrich.frontmatter.split import BlockError, parse_block
@@ -138,8 +138,15 @@ class Fixer:
         index = node.start_mark.line
         if edits.free(index):
             quoted = scalar(node.value)
-            edits.replace(key, index, node.start_mark.column, node.end_mark.column, quoted,
-                          "yaml11-trap", f"{key}: {node.value} -> {quoted}")
+            edits.replace(
+                key,
+                index,
+                node.start_mark.column,
+                node.end_mark.column,
+                quoted,
+                "yaml11-trap",
+                f"{key}: {node.value} -> {quoted}",
+            )
         return True
 
     def _empty(self, edits: Edits, key: str, key_node: ScalarNode, node: Node, text: str, what: str) -> None:
@@ -173,21 +180,34 @@ class Fixer:
         if spec.type == "date":
             real = len(value) == 10 and is_real_date(value)  # an impossible date is a person's call
             if not node.style and node.tag == TIMESTAMP_TAG and real and edits.free(index):
-                edits.replace(key, index, node.start_mark.column, node.end_mark.column, f"'{value}'",
-                              "date-unquoted", f"{key}: {value} -> '{value}'")
+                edits.replace(
+                    key,
+                    index,
+                    node.start_mark.column,
+                    node.end_mark.column,
+                    f"'{value}'",
+                    "date-unquoted",
+                    f"{key}: {value} -> '{value}'",
+                )
             return
         if node.tag != STR_TAG:
             return
         if spec.enum is not None and value not in spec.enum and value != "":
             target = _enum_target(value, spec.enum)
             if target is not None and edits.free(index):
-                edits.replace(key, index, node.start_mark.column, node.end_mark.column, scalar(target),
-                              "enum", f"{key}: {value!r} -> {target!r}")
+                edits.replace(
+                    key,
+                    index,
+                    node.start_mark.column,
+                    node.end_mark.column,
+                    scalar(target),
+                    "enum",
+                    f"{key}: {value!r} -> {target!r}",
+                )
             return
         self._trap(edits, key, node)
 
-    def _list(self, edits: Edits, key: str, key_node: ScalarNode, node: Node, spec: FieldSpec,
-              vocab: VocabIndex | None) -> None:
+    def _list(self, edits: Edits, key: str, key_node: ScalarNode, node: Node, spec: FieldSpec, vocab: VocabIndex | None) -> None:
         if _is_null(node):
             self._empty(edits, key, key_node, node, "[]", f"null {node.value or '(nothing)'}".strip())
             return
@@ -236,8 +256,7 @@ class Fixer:
         else:
             self._block_list(edits, key, key_node, plan)
 
-    def _flow_list(self, edits: Edits, key: str, node: SequenceNode,
-                   plan: list[tuple[ScalarNode, str | None, str, str]]) -> None:
+    def _flow_list(self, edits: Edits, key: str, node: SequenceNode, plan: list[tuple[ScalarNode, str | None, str, str]]) -> None:
         index = node.start_mark.line
         if not _one_line(node) or not edits.free(index):
             return
@@ -254,8 +273,9 @@ class Fixer:
         edits.keys.add(key)
         edits.changes.extend(Change(edits.block.first_line + index, rule, what) for _, _, rule, what in plan if rule)
 
-    def _block_list(self, edits: Edits, key: str, key_node: ScalarNode,
-                    plan: list[tuple[ScalarNode, str | None, str, str]]) -> None:
+    def _block_list(
+        self, edits: Edits, key: str, key_node: ScalarNode, plan: list[tuple[ScalarNode, str | None, str, str]]
+    ) -> None:
         lines = edits.block.lines
         if all(value is None for _, value, _, _ in plan):  # every item dropped: write the empty list form
             index = key_node.start_mark.line

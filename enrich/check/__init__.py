@@ -1,0 +1,1 @@
+"""`enrich check` and `enrich fix`: findings against the profile and the vocabulary, and minimal verified fixes."""
