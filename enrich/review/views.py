@@ -18,8 +18,6 @@ from enrich.frontmatter.yaml12 import read_front_matter
 if TYPE_CHECKING:
     from enrich.profile import Profile
 
-    pass
-
 STATES = ("new", "drafted", "flagged", "approved", "rejected", "failed")
 _MISSING = object()
 
