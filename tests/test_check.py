@@ -143,7 +143,8 @@ def test_rule(replace: dict[str, str], rule: str, line: int, col: int, text: str
     assert found, check("p.md")
     assert (found[0].line, found[0].col) == (line, col)
     assert text in found[0].message
-    assert found[0].format().startswith(f"p.md:{line}:{col}: {rule} ")
+    assert found[0].format().startswith(f"p.md:{line}:{col}: {found[0].severity} {rule} ")
+    assert found[0].severity in ("error", "warning")
 
 
 def test_file_level_rules(tmp_path: Path) -> None:
@@ -316,12 +317,14 @@ def test_text_output_and_exit_codes() -> None:
     result = run_cli("check", "good.md", "bad.md", "warn.md")
     assert result.exit_code == 1
     assert result.stdout.splitlines() == [
-        "bad.md:6:1: date-unquoted date: unquoted date 2024-03-15; quote it as '2024-03-15'",
-        "warn.md:11:1: unknown-key mood: key not in the site profile",
+        "bad.md:6:1: error date-unquoted date: unquoted date 2024-03-15; quote it as '2024-03-15' (fixable)",
+        "warn.md:11:1: warning unknown-key mood: key not in the site profile",
     ]
-    assert "1 error(s), 1 warning(s) in 2 file(s)" in result.stderr
+    assert result.stderr.splitlines() == [
+        "enrich check: 1 error, 1 warning in 2 of 3 files; `enrich fix` fixes 1 of them (marked fixable)"
+    ]
     warn_only = run_cli("check", "warn.md")
-    assert warn_only.exit_code == 0 and warn_only.stdout.startswith("warn.md:11:1: unknown-key")
+    assert warn_only.exit_code == 0 and warn_only.stdout.startswith("warn.md:11:1: warning unknown-key")
     assert run_cli("check", "--strict", "warn.md").exit_code == 1
 
 
@@ -394,9 +397,9 @@ def test_console_entry_checks_and_imports_nothing_heavy(tmp_path: Path) -> None:
     assert "HEAVY ['opencc', 'opencc.opencc'] EXIT 1" in cold.stdout or "HEAVY [] EXIT 1" in cold.stdout, cold.stdout
     result = subprocess.run([sys.executable, "-c", probe, "p.md"], cwd=Path.cwd(), env=env, capture_output=True, text=True)
     assert "HEAVY [] EXIT 1" in result.stdout, result.stdout + result.stderr
-    assert "p.md:6:1: date-unquoted" in result.stdout
+    assert "p.md:6:1: error date-unquoted" in result.stdout
     entry = _run_entry(["p.md"], Path.cwd())
-    assert entry.returncode == 1 and entry.stdout.startswith("p.md:6:1: date-unquoted")
+    assert entry.returncode == 1 and entry.stdout.startswith("p.md:6:1: error date-unquoted")
 
 
 def test_pre_commit_hook_definition() -> None:

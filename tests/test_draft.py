@@ -101,7 +101,9 @@ def test_file_name_video_id_gives_source(fake_llm: FakeLLM, isolated: Path) -> N
     run_cli("aB3dE5fG7hJ.srt")
     out = isolated / "drafts" / "aB3dE5fG7hJ.md"
     assert front_matter(out)["source"] == "https://www.youtube.com/watch?v=aB3dE5fG7hJ"
-    assert any(f.field == "source" and f.kind == "defaulted" for f in provenance(out).flags)
+    prov = provenance(out)
+    assert prov.fields["source"] == "default"  # the URL the video id names: the intended default, not a flag
+    assert not any(f.field == "source" for f in prov.flags)
 
 
 def test_grounding_flags_names_not_in_the_transcript(fake_llm: FakeLLM, isolated: Path) -> None:
@@ -349,7 +351,7 @@ def test_offline_batch_costs_nothing_and_says_how_it_drafted(isolated: Path) -> 
     inbox = isolated / "inbox"
     inbox.mkdir()
     shutil.copy(FIXTURES / "zh-rolling.vtt", inbox)
-    result = run_cli("batch", "inbox", "--report", "r.json")
+    result = run_cli("batch", "inbox", "--offline", "--report", "r.json")
     assert result.exit_code == 0, result.output
     assert "drafted offline, without a model" in result.stdout
     report = json.loads((isolated / "r.json").read_text(encoding="utf-8"))

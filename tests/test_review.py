@@ -21,7 +21,7 @@ from enrich.errors import ExitStatus
 from enrich.frontmatter.provenance import MARKER, find_provenance
 from enrich.review.approve import apply_approval
 from enrich.review.views import diff_values
-from enrich.testing.fakeserver import FakeLLM
+from enrich.testing.fakeserver import FakeLLM, answer, valid_answer
 from tests.conftest import FIXTURES, run_cli
 
 INPUTS = ["zh-trade-article.txt", "xK3mP9qL2wA.txt", "xK3mP9qL2wA.info.json"]
@@ -197,10 +197,13 @@ def test_review_skip_and_quit_decide_nothing(drafts: Path, isolated: Path) -> No
     assert log(isolated) == [] and len(list(drafts.iterdir())) == 2
 
 
-def test_review_shows_flags_and_asks_again_on_unknown_keys(drafts: Path, isolated: Path) -> None:
-    result = run_cli("review", str(drafts / "zh-trade-article.md"), input="xs")
+def test_review_shows_flags_and_asks_again_on_unknown_keys(fake_llm: FakeLLM, isolated: Path) -> None:
+    shutil.copy(FIXTURES / "zh-trade-article.txt", isolated)
+    fake_llm.push(lambda request: answer({**valid_answer(request), "people": ["Nobody Atall"]}))
+    assert run_cli("zh-trade-article.txt").exit_code == 0
+    result = run_cli("review", "drafts/zh-trade-article.md", input="xs")
     assert "press one of: a, e, r, s, q" in result.output
-    assert "defaulted" in result.output  # no metadata gave the date: flagged for the reviewer
+    assert "ungrounded" in result.output and "Nobody Atall" in result.output  # a name the source never wrote
 
 
 def test_review_reads_piped_keys_without_a_terminal(drafts: Path, isolated: Path) -> None:

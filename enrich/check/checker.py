@@ -44,7 +44,8 @@ class Finding:
     message: str
 
     def format(self) -> str:
-        return f"{self.path}:{self.line}:{self.col}: {self.rule} {self.message}"
+        """`path:line:col: severity rule-id message`: every line says whether it fails the commit."""
+        return f"{self.path}:{self.line}:{self.col}: {self.severity} {self.rule} {self.message}"
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -59,14 +59,18 @@ def guarded(fn: F) -> F:
 
 
 class DefaultGroup(click.Group):
-    """`enrich FILE` means `enrich draft FILE`: an unknown first word that is not an option drafts."""
+    """`enrich FILE` means `enrich draft FILE`: a first word that is a file (even `-x.txt`) drafts.
+
+    A first word that is no command and no file, and looks like a misspelt command, is a usage error
+    with "did you mean" (exit 2). `enrich draft check` drafts a file named `check`.
+    """
 
     default_command = "draft"
 
-    def resolve_command(self, ctx: click.Context, args: list[str]) -> Any:
-        if args and args[0] not in self.commands and not args[0].startswith("-"):
-            args.insert(0, self.default_command)
-        return super().resolve_command(ctx, args)
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        from enrich.cli.args import default_group_args
+
+        return super().parse_args(ctx, default_group_args(self, ctx, args, self.default_command))
 
 
 @click.group(cls=DefaultGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import click
 
 from enrich.cli import error_line, guarded
+from enrich.cli.args import FilesCommand
 from enrich.cli.options import DraftingOptions, drafting_options
 
 if TYPE_CHECKING:
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
 DEFAULT_JOBS = 4
 
 
-@click.command("batch")
+@click.command("batch", cls=FilesCommand)
 @click.argument("inbox", type=click.Path(path_type=Path))
 @drafting_options
 @click.option("-j", "--jobs", type=click.IntRange(1, 256), help=f"Files drafted at once ([batch] jobs, else {DEFAULT_JOBS}).")
@@ -50,6 +51,12 @@ def batch_command(
     from enrich.draft.build import build_drafter
 
     settings = drafting.settings()
+    if not dry_run and drafting.backend == "auto" and not settings.has_endpoint:
+        from enrich.errors import ConfigError
+        from enrich.settings import NO_ENDPOINT_HELP
+
+        # a whole inbox is never drafted offline by accident (a forgotten key): only with --offline
+        raise ConfigError(NO_ENDPOINT_HELP + "; or pass --offline to draft the inbox without a model")
     n_jobs = _jobs(jobs, settings)
     # a dry run plans for the configured model even when no endpoint is set
     drafter, notice = build_drafter(

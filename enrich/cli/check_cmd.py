@@ -16,6 +16,7 @@ from typing import Any
 import click
 
 from enrich.cli import error_line, guarded
+from enrich.cli.args import FilesCommand
 from enrich.errors import ExitStatus
 
 
@@ -36,7 +37,7 @@ def _shared_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     )(fn)
 
 
-@click.command("check")
+@click.command("check", cls=FilesCommand)
 @click.argument("files", nargs=-1, type=click.Path(path_type=str))
 @click.option(
     "--format",
@@ -44,7 +45,7 @@ def _shared_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     type=click.Choice(["text", "json"]),
     default="text",
     show_default=True,
-    help="text: one `path:line:col: rule-id message` per line; json: one document for tools.",
+    help="text: one `path:line:col: severity rule-id message` per line; json: one document for tools.",
 )
 @click.option("--strict", is_flag=True, help="Fail on warnings too (exit 1 when any finding is reported).")
 @_shared_options
@@ -54,15 +55,19 @@ def check_command(
 ) -> int:
     """Check the front matter of Markdown posts (files or folders) against the site profile.
 
-    Silent when everything is fine. Exit 1 when a finding of severity "error" is reported
-    (any finding with --strict), 0 otherwise.
+    Silent when everything is fine. Each line says `error` or `warning`, and "(fixable)" when
+    `enrich fix` would fix it; one summary line follows on stderr (none under pre-commit, whose
+    parallel chunks would each print a partial one). Exit 1 when a finding of severity "error" is
+    reported (any finding with --strict), 0 otherwise.
     """
-    from enrich.check.checker import check_paths, has_errors
+    from enrich.check.checker import check_paths, expand_paths, has_errors
     from enrich.profile import load_profile
     from enrich.vocab.index import VocabFinder
 
     profile = load_profile(profile_file=profile_file)
-    findings = check_paths(files, profile, VocabFinder(vocab_file, enabled=not no_vocab))
+    vocab = VocabFinder(vocab_file, enabled=not no_vocab)
+    paths = expand_paths(files)
+    findings = check_paths(paths, profile, vocab)
     failed = has_errors(findings, strict)
     if fmt == "json":
         import json
@@ -77,18 +82,20 @@ def check_command(
         }
         click.echo(json.dumps(document, ensure_ascii=False, indent=1))
     elif findings:
-        click.echo("\n".join(f.format() for f in findings))
-        counts = Counter(f.severity for f in findings)
-        files_hit = len({f.path for f in findings})
-        click.echo(
-            f"enrich check: {counts['error']} error(s), {counts['warning']} warning(s) in {files_hit} file(s)"
-            + ("; `enrich fix FILES` applies the safe fixes" if failed else ""),
-            err=True,
-        )
+        import os
+
+        from enrich.check.fixer import Fixer  # only when there is something to report
+        from enrich.check.report import fixable_findings, text_report, under_pre_commit
+
+        fixable = fixable_findings(findings, Fixer(profile, vocab))
+        lines, summary = text_report(findings, len(paths), fixable, summary=not under_pre_commit(os.environ))
+        click.echo(lines)
+        if summary:
+            click.echo(summary, err=True)
     return int(ExitStatus.FINDINGS) if failed else 0
 
 
-@click.command("fix")
+@click.command("fix", cls=FilesCommand)
 @click.argument("files", nargs=-1, type=click.Path(path_type=str))
 @click.option("--dry-run", is_flag=True, help="Show the changes as a unified diff; write nothing (exit 1 if any).")
 @_shared_options

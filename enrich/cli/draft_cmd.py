@@ -7,10 +7,11 @@ from pathlib import Path
 import click
 
 from enrich.cli import error_line, guarded
+from enrich.cli.args import FilesCommand
 from enrich.cli.options import PROFILE_FILE, DraftingOptions, drafting_options
 
 
-@click.command("draft")
+@click.command("draft", cls=FilesCommand)
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @drafting_options
 @click.option("--force", is_flag=True, help="Overwrite an existing draft.")
@@ -19,9 +20,12 @@ from enrich.cli.options import PROFILE_FILE, DraftingOptions, drafting_options
 def draft_command(files: tuple[Path, ...], drafting: DraftingOptions, force: bool, to_stdout: bool) -> int:
     """Draft front matter for transcripts (.txt, .md, .srt, .vtt) and write drafts for review."""
     from enrich.draft.build import build_drafter, draft_one
+    from enrich.draft.output import refuse_existing
     from enrich.errors import EnrichError
 
     settings = drafting.settings()
+    if len(files) == 1 and not force and not to_stdout:
+        refuse_existing(files[0], settings.out)  # refused before the backend is even chosen
     drafter, notice = build_drafter(settings, profile_file=drafting.profile_file, backend=drafting.backend)
     if notice:
         error_line(notice)

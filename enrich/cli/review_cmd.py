@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import click
 
 from enrich.cli import error_line, guarded
+from enrich.cli.args import FilesCommand
 
 if TYPE_CHECKING:
     from enrich.review.approve import Reviewer
@@ -61,7 +62,7 @@ def _ask(prompt: str, choices: str) -> str:
         click.echo(f"press one of: {', '.join(choices)}")
 
 
-@click.command("review")
+@click.command("review", cls=FilesCommand)
 @click.argument("drafts", nargs=-1, type=_FILES)
 @click.option("--to", type=_FOLDER, help="Accepting approves into this folder ([batch] to).")
 @click.option("--all", "show_all", is_flag=True, help="Include drafts already marked reviewed.")
@@ -135,7 +136,7 @@ def _review_summary(counts: dict[str, int]) -> str:
     return f"review: {done or 'nothing decided'}"
 
 
-@click.command("approve")
+@click.command("approve", cls=FilesCommand)
 @click.argument("files", nargs=-1, required=True, type=_FILES)
 @click.option("--to", type=_FOLDER, help="Folder the approved posts go to ([batch] to).")
 @guarded
@@ -151,7 +152,7 @@ def approve_command(files: tuple[Path, ...], to: Path | None) -> int:
     return _each(files, lambda p: f"approved {p} -> {reviewer.approve(p, target).target}")
 
 
-@click.command("reject")
+@click.command("reject", cls=FilesCommand)
 @click.argument("files", nargs=-1, required=True, type=_FILES)
 @click.option("--reason", default=None, help="Why, for the review log.")
 @guarded
@@ -177,7 +178,7 @@ def _each(files: tuple[Path, ...], action: Callable[[Path], str]) -> int:
     return status
 
 
-@click.command("status")
+@click.command("status", cls=FilesCommand)
 @click.argument("inbox", required=False, type=_FILES)
 @click.option("--out", "out", type=_FILES, help="Drafts folder (default: drafts/, or `out` in config).")
 @click.option("-v", "--verbose", is_flag=True, help="List every file with its state.")

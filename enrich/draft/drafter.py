@@ -124,19 +124,18 @@ class Drafter:
             elif name in drafted:
                 values[name] = drafted[name]
             elif spec.fallback == "today":
+                # the profile's intended default: recorded as such, not a flag (a flag means "look at this")
                 values[name] = dt.date.today().isoformat()
                 prov.fields[name] = "default"
-                prov.flags.append(Flag("defaulted", name, "no metadata gave it: set to the day of drafting; check it"))
             elif spec.optional:
                 continue
             else:
+                # the profile's initial value; an empty required value is flagged by validation below
                 values[name] = spec.initial()
                 prov.fields.setdefault(name, "default")
-                if spec.required and spec.by == "metadata" and values[name] in ("", []):
-                    prov.flags.append(Flag("defaulted", name, "no metadata gave it: fill it in"))
         for key, value in prepared.known.items():
             values.setdefault(key, value)  # keys a person wrote that the profile does not know are kept
         for key, origin in prepared.source.metadata.origins.items():
-            if key == "source" and origin.startswith("file name"):
-                prov.flags.append(Flag("defaulted", key, f"taken from the {origin}; check it"))
+            if key in prov.fields and origin.startswith("file name"):
+                prov.fields[key] = "default"  # the source URL a YouTube id names: intended, not a flag
         return values

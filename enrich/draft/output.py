@@ -36,6 +36,15 @@ def output_path(input_path: Path, out_dir: Path) -> Path:
     return out_dir / f"{input_path.stem}.md"
 
 
+def refuse_existing(input_path: Path, out_dir: Path) -> None:
+    """Refuse, before any drafting is paid for, when the draft exists and --force was not given."""
+    from enrich.errors import ExistsError
+
+    target = output_path(input_path, out_dir)
+    if target.exists() or target.is_symlink():
+        raise ExistsError("already exists; use --force to overwrite", path=str(target))
+
+
 def write_draft(draft: Draft, profile: Profile, out_dir: Path, *, force: bool = False) -> Path:
     """Write the draft atomically; never replace an existing file unless `force`."""
     from enrich.fsutil import atomic_write
