@@ -168,9 +168,8 @@ class BatchApiRun:
             state.parts.append(rs.Part(index, name, part.model, part.custom_ids, part.size))
         if state.parts:
             rs.save(self.folder, state)  # before anything is uploaded
-            self.on_status(
-                f"{len(export.lines)} request(s) in {len(state.parts)} batch file(s); {len(export.live)} long transcript(s) drafted live"
-            )
+            asked, live = len(export.lines), len(export.live)
+            self.on_status(f"{asked} request(s) in {len(state.parts)} batch file(s); {live} long transcript(s) drafted live")
         return state, export.prepared
 
     def _submit(self, state: rs.RunState) -> None:
