@@ -93,10 +93,11 @@ def _one(
             client.expect(None)  # from the cache, or drafted live
             return _priced(files.process(path, begun), budget, client)
         files.parked.pop(path_key(path), None)
+        part_reason = given.unanswered.get(custom_id)
         if line is not None:
-            why = f"its batch line failed ({line.error})"
-        elif given.asked is None or custom_id in given.asked:
-            why = given.unanswered.get(custom_id, "the batch did not answer it")
+            why = f"{part_reason} ({line.error})" if part_reason else f"its batch line failed ({line.error})"
+        elif given.asked is not None and custom_id in given.asked:
+            why = part_reason or "the batch did not answer it"
         else:
             why = given.not_asked
         return FileResult(

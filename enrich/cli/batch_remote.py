@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from enrich.cli.options import DraftingOptions
     from enrich.settings import Settings
 
+LISTED = 20  # files left for the next run listed by name
 BYTES_PER_TOKEN = 4  # a request line's bytes per prompt token, a generous estimate over English and Chinese
 
 
@@ -82,7 +83,7 @@ class RemoteCommand:
         return int(ExitStatus.OK)
 
     def _finish(self, result: BatchResult, notes: list[str]) -> int:
-        from enrich.batch.report import write_report
+        from enrich.batch.report import Outcome, write_report
         from enrich.cli import render
 
         out = render.console(sys.stdout)
@@ -90,6 +91,13 @@ class RemoteCommand:
             write_report(result, self.report)
         if result.files:
             render.batch_summary(out, result)
+        left = [f.error or f.input for f in result.files if f.outcome == Outcome.NOT_STARTED]
+        if left:
+            click.echo("left for the next run:")
+            for line in left[:LISTED]:
+                click.echo(f"  {line}")
+            if len(left) > LISTED:
+                click.echo(f"  ... and {len(left) - LISTED} more (--report lists them all)")
         for note in notes:
             click.echo(note)
         if self.report:

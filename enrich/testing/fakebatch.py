@@ -5,7 +5,7 @@ create, retrieve, cancel, list (newest first, `after` / `limit`). A batch moves 
 in_progress -> finalizing -> completed as time passes (`phase_seconds` per phase), unless the test
 scripts otherwise: `outcome = "failed"` (line errors in `errors.data`, no output), `"expired"` (only
 the first `expire_after` lines answered, the rest in the error file as `batch_expired`), `hold = True`
-(stays in progress until released). `fail_ids` lines are answered 400 and land in the error file. When
+(stays in progress until released). `fail_lines` lines are answered 400 and land in the error file. When
 every line failed, `output_file_id` is null. Output lines come in shuffled order.
 """
 
@@ -35,7 +35,7 @@ class FakeBatchAPI:
         self.outcome = "completed"
         self.expire_after = 0
         self.hold = False
-        self.fail_ids: set[str] = set()
+        self.fail_lines: set[int] = set()  # input line numbers (from 0) answered 400
         self.seed = 7
         self.files: dict[str, dict[str, Any]] = {}
         self.contents: dict[str, bytes] = {}
@@ -167,7 +167,7 @@ class FakeBatchAPI:
                 errors.append(
                     _line(n, custom_id, None, {"code": "batch_expired", "message": "This request could not be executed"})
                 )
-            elif custom_id in self.fail_ids:
+            elif n in self.fail_lines:
                 body = {"error": {"message": "the request failed (scripted)", "type": "invalid_request_error"}}
                 errors.append(_line(n, custom_id, {"status_code": 400, "request_id": f"req_{n}", "body": body}, None))
             else:
