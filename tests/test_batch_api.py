@@ -274,3 +274,12 @@ def test_a_long_transcript_is_drafted_live_not_in_the_batch(fake_llm: FakeLLM, i
     assert fake_llm.batch.created == 1
     state = next((isolated / ".enrich" / "batches").glob("*-done-*/state.json"))
     assert len(json.loads(state.read_text("utf-8"))["live"]) >= 1
+
+
+def test_without_an_endpoint_or_with_live_only_options_one_clear_line(isolated: Path) -> None:
+    make_inbox(isolated)
+    result = run_cli("batch", "inbox", "--via", "batch-api")
+    assert result.exit_code != 0 and "Traceback" not in result.output and not (isolated / ".enrich" / "batches").exists()
+    refused = run_cli("batch", "inbox", "--via", "batch-api", "--max-cost", "1")
+    assert refused.exit_code != 0 and "--max-cost is for live drafting" in refused.output
+    assert "--status and --cancel are for --via batch-api" in run_cli("batch", "inbox", "--status").output

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from enrich.draft.drafter import Drafter
     from enrich.draft.prepare import Prepared
 
+WRITERS = 16
 BATCH_DISCOUNT = 0.5  # the Batch API's price is half the live one
 
 
@@ -65,7 +66,8 @@ def collect(
         except Exception as exc:  # a bug must cost one file, not the collection
             return files.failed(path, EnrichError(f"internal error: {type(exc).__name__}: {exc}"), begun)
 
-    with ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="enrich-collect") as pool:
+    # Writing drafts mostly waits on fsync: more workers than requests in flight (the gate holds those to `jobs`).
+    with ThreadPoolExecutor(max_workers=max(jobs, WRITERS), thread_name_prefix="enrich-collect") as pool:
         results = list(pool.map(one, inputs))
     for res in results:
         if res.outcome == Outcome.FAILED:

@@ -175,6 +175,7 @@ class FakeBatchAPI:
                     _line(n, custom_id, {"status_code": 200, "request_id": f"req_{n}", "body": self.answer(line["body"])}, None)
                 )
         random.Random(self.seed).shuffle(out)
+        batch["_finished"] = time.monotonic()
         batch["status"] = status
         batch["request_counts"] = {"total": len(lines), "completed": len(out), "failed": len(errors)}
         if out:
@@ -206,10 +207,14 @@ def _json(status: int, body: Any) -> tuple[int, bytes, str]:
 
 def _multipart(content_type: str, raw: bytes) -> dict[str, tuple[str, bytes]]:
     """The fields of a multipart/form-data body: name -> (file name, bytes)."""
-    message = BytesParser(policy=HTTP).parsebytes(b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + raw)
+    boundary = content_type.split("boundary=", 1)[1].strip().strip('"').encode()
     fields: dict[str, tuple[str, bytes]] = {}
-    for part in message.iter_parts():
-        name = part.get_param("name", header="content-disposition")
-        payload = part.get_payload(decode=True)
-        fields[str(name)] = (str(part.get_filename() or ""), payload if isinstance(payload, bytes) else b"")
+    for chunk in raw.split(b"--" + boundary)[1:]:
+        if chunk.startswith(b"--"):
+            break  # the closing delimiter
+        head, _, body = chunk.partition(b"\r\n\r\n")
+        headers = BytesParser(policy=HTTP).parsebytes(head.strip() + b"\r\n\r\n")
+        name = headers.get_param("name", header="content-disposition")
+        filename = headers.get_param("filename", header="content-disposition")
+        fields[str(name)] = (str(filename or ""), body[:-2] if body.endswith(b"\r\n") else body)
     return fields
