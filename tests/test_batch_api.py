@@ -283,3 +283,16 @@ def test_without_an_endpoint_or_with_live_only_options_one_clear_line(isolated: 
     refused = run_cli("batch", "inbox", "--via", "batch-api", "--max-cost", "1")
     assert refused.exit_code != 0 and "--max-cost is for live drafting" in refused.output
     assert "--status and --cancel are for --via batch-api" in run_cli("batch", "inbox", "--status").output
+
+
+def test_a_draft_a_person_edited_is_neither_asked_for_nor_replaced(fake_llm: FakeLLM, isolated: Path) -> None:
+    make_inbox(isolated)
+    mine = isolated / "drafts" / "en-podcast.md"
+    mine.parent.mkdir()
+    mine.write_text("---\ntitle: mine\n---\nmy words\n", encoding="utf-8")
+    result = run_cli("batch", "inbox", *VIA, "--report", "r.json")
+    assert result.exit_code == 0, result.output
+    assert outcomes(isolated / "r.json")["en-podcast.srt"] == "kept"
+    assert mine.read_text(encoding="utf-8") == "---\ntitle: mine\n---\nmy words\n"
+    [batch] = fake_llm.batch.batches.values()
+    assert batch["request_counts"]["total"] == 2

@@ -188,8 +188,11 @@ class FakeBatchAPI:
             )["id"]
 
     def _lines(self, batch: dict[str, Any]) -> list[dict[str, Any]]:
-        raw = self.contents[batch["input_file_id"]].decode("utf-8")
-        return [json.loads(line) for line in raw.splitlines() if line.strip()]
+        if "_lines" not in batch:  # parsed once per batch
+            raw = self.contents[batch["input_file_id"]].decode("utf-8")
+            batch["_lines"] = [json.loads(line) for line in raw.splitlines() if line.strip()]
+        lines: list[dict[str, Any]] = batch["_lines"]
+        return lines
 
     @staticmethod
     def _public(batch: dict[str, Any]) -> dict[str, Any]:
