@@ -296,3 +296,17 @@ def test_a_draft_a_person_edited_is_neither_asked_for_nor_replaced(fake_llm: Fak
     assert mine.read_text(encoding="utf-8") == "---\ntitle: mine\n---\nmy words\n"
     [batch] = fake_llm.batch.batches.values()
     assert batch["request_counts"]["total"] == 2
+
+
+def test_requests_over_the_line_limit_go_into_several_batches(fake_llm: FakeLLM, isolated: Path) -> None:
+    from enrich.batch.api import BatchApiRun, RemoteOptions
+    from enrich.draft.build import build_drafter
+    from enrich.settings import load_settings
+
+    make_inbox(isolated)
+    drafter, _ = build_drafter(load_settings({}), planning=True)
+    options = RemoteOptions(isolated / "inbox", isolated / "drafts", poll=0.02, max_lines=2)
+    remote = BatchApiRun(drafter, options).run()
+    assert remote.created == 2 and fake_llm.batch.created == 2
+    assert remote.result.ok and sorted(p.name for p in (isolated / "drafts").iterdir()) == DRAFTS
+    assert sum("completed" in note for note in remote.notes) == 2
