@@ -83,7 +83,7 @@ def batch_command(
     if via != "live" or show_status or cancel or import_file or requests_file:
         from enrich.cli.batch_remote import RemoteCommand
 
-        remote = RemoteCommand(inbox, drafting, settings, n_jobs, via=via, poll=poll, report=report)
+        remote = RemoteCommand(inbox, drafting, settings, n_jobs, via=via, poll=poll, report=report, move_done=move_done)
         return remote.run(
             status=show_status, cancel=cancel, requests=requests_file, results=import_file, dry_run=dry_run, max_cost=max_cost
         )

@@ -32,6 +32,7 @@ class RemoteCommand:
     via: str
     poll: float
     report: Path | None
+    move_done: Path | None = None
 
     def run(
         self, *, status: bool, cancel: bool, requests: Path | None, results: Path | None, dry_run: bool, max_cost: float | None
@@ -44,6 +45,8 @@ class RemoteCommand:
             raise ConfigError("--requests is for --via jsonl")
         if results is not None and self.via != "live":
             raise ConfigError("--import reads results: give it without --via")
+        if self.move_done is not None:
+            raise ConfigError("--move-done is for live drafting; give it without --via or --import")
         if max_cost is not None:
             raise ConfigError("--max-cost is for live drafting; --dry-run shows what a batch would cost")
         if dry_run:
