@@ -31,6 +31,29 @@ DEFAULT_JOBS = 4
 @click.option("--report", type=click.Path(dir_okay=False, path_type=Path), help="Write every file's outcome to this JSON file.")
 @click.option("--move-done", type=click.Path(file_okay=False, path_type=Path), help="Move inputs with a draft into this folder.")
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: when stderr is a terminal).")
+@click.option(
+    "--via",
+    type=click.Choice(["live", "batch-api", "jsonl"]),
+    default="live",
+    help="live requests; the provider's Batch API (half price, resumable); or a JSONL file for `vllm run-batch`.",
+)
+@click.option("--status", "show_status", is_flag=True, help="With --via batch-api: show the batch in progress.")
+@click.option("--cancel", is_flag=True, help="With --via batch-api: cancel the batch in progress.")
+@click.option(
+    "--requests",
+    "requests_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="With --via jsonl: where to write the request lines (default: requests.jsonl).",
+)
+@click.option(
+    "--import",
+    "import_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Turn a results JSONL (vllm run-batch -o) into drafts.",
+)
+@click.option(
+    "--poll", type=click.FloatRange(min=0.01), default=30.0, show_default=True, help="Seconds between batch status checks."
+)
 @guarded
 def batch_command(
     inbox: Path,
@@ -41,6 +64,12 @@ def batch_command(
     report: Path | None,
     move_done: Path | None,
     progress: bool | None,
+    via: str,
+    show_status: bool,
+    cancel: bool,
+    requests_file: Path | None,
+    import_file: Path | None,
+    poll: float,
 ) -> int:
     """Draft every transcript in INBOX concurrently: cached, resumable, never overwriting a person's edits."""
     from enrich.batch.plan import plan_batch
@@ -58,6 +87,13 @@ def batch_command(
         # a whole inbox is never drafted offline by accident (a forgotten key): only with --offline
         raise ConfigError(NO_ENDPOINT_HELP + "; or pass --offline to draft the inbox without a model")
     n_jobs = _jobs(jobs, settings)
+    if via != "live" or show_status or cancel or import_file or requests_file:
+        from enrich.cli.batch_remote import RemoteCommand
+
+        remote = RemoteCommand(inbox, drafting, settings, n_jobs, via=via, poll=poll, report=report, move_done=move_done)
+        return remote.run(
+            status=show_status, cancel=cancel, requests=requests_file, results=import_file, dry_run=dry_run, max_cost=max_cost
+        )
     # a dry run plans for the configured model even when no endpoint is set
     drafter, notice = build_drafter(
         settings, profile_file=drafting.profile_file, backend=drafting.backend, planning=dry_run, max_in_flight=n_jobs
@@ -69,6 +105,9 @@ def batch_command(
     if dry_run:
         result = plan_batch(drafter, options)
         render.dry_run_summary(out, result)
+        from enrich.cli.batch_remote import batch_prices
+
+        batch_prices(out, result)
     else:
         with progress_view(sys.stderr, live=progress) as view:
             result = BatchRun(drafter, options, on_progress=view).run()

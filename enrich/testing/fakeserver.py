@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from enrich.testing.fakebatch import FakeBatchAPI
+
 
 @dataclass
 class Reply:
@@ -137,6 +139,7 @@ class FakeLLM:
         self._lock = threading.Lock()
         self.active = 0
         self.max_active = 0
+        self.batch = FakeBatchAPI(lambda body: json.loads(answer(valid_answer(body)).body or b"{}"))  # /v1/files, /v1/batches
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -146,9 +149,26 @@ class FakeLLM:
             def log_message(self, *args: Any) -> None:
                 pass
 
+            def do_GET(self) -> None:
+                if not self._batch_api(b""):
+                    self.send_error(404)
+
+            def _batch_api(self, raw: bytes) -> bool:
+                handled = server.batch.handle(self.command, self.path, dict(self.headers), raw)
+                if handled is not None:
+                    status, body, kind = handled
+                    self.send_response(status)
+                    self.send_header("content-type", kind)
+                    self.send_header("content-length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                return handled is not None
+
             def do_POST(self) -> None:
                 length = int(self.headers.get("content-length", 0))
                 raw = self.rfile.read(length)
+                if self._batch_api(raw):
+                    return
                 try:
                     request = json.loads(raw)
                 except ValueError:
