@@ -29,12 +29,13 @@ class FormatSpec:
     mirror: dict[str, str] = field(default_factory=dict)  # key -> the key it always equals (author = speaker)
 
     def mirrored(self, values: dict[str, Any]) -> dict[str, Any]:
-        """`values` with every mirrored key set to the value of its source (when the source is there)."""
+        """`values` with every mirrored key that is missing or empty set to the value of its source (when the
+        source is there): a value a person wrote (an author who is not the speaker) is kept."""
         if not self.mirror:
             return values
         out = dict(values)
         for target, source in self.mirror.items():
-            if source in out:
+            if source in out and out.get(target) in (None, ""):
                 out[target] = out[source]
         return out
 

@@ -193,13 +193,13 @@ class EnrichHandler(YAMLHandler):
         old = loaded.data if isinstance(loaded.data, dict) else {}
         edits = Edits(block)
         done = set(old) <= set(values)  # a key removed: written by the emitter
-        for key, value in values.items():
-            if done and not (key in old and same(plain(old[key]), plain(value))):
-                done = set_entry(edits, loaded, key, value, self.profile, "handler")
+        changed = {k: v for k, v in values.items() if not (k in old and same(plain(old[k]), plain(v)))}
+        for key, value in changed.items():
+            done = done and set_entry(edits, loaded, key, value, self.profile, "handler")
         if done:
             data = original.head.encode("utf-8")
             after = apply(data, edits)
-            if verify(data, loaded, after, edits.keys, {k: v for k, v in values.items() if k in edits.keys}) is None:
+            if verify(data, loaded, after, edits.keys, changed) is None:  # mirrored keys may follow their source
                 return after.decode("utf-8")
         return f"---\n{dump_front_matter(values, self.profile)}---\n"
 

@@ -160,7 +160,9 @@ def _mirror(recent: list[PostInfo], profile: Profile) -> dict[str, Finding]:
             if len(both) < max(5, len(recent) // 2):
                 continue
             equal = sum(p.data[a] == p.data[b] for p in both)
-            if equal >= 0.9 * len(both):
+            enums = any(profile.fields[k].enum for k in (a, b) if k in profile.fields)
+            varied = len({p.data[a] for p in both}) >= 3  # one value shared by every post is no mirror
+            if equal >= 0.9 * len(both) and varied and not enums:
                 spec_a = profile.fields.get(a)
                 target, source = (a, b) if spec_a is None or spec_a.by == "person" else (b, a)
                 found[target] = Finding(source, share(equal, len(both), f"recent posts with both have {target} = {source}"))
