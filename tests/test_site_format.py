@@ -177,3 +177,13 @@ def test_learned_profile_rewrites_current_posts_as_they_are(isolated: Path) -> N
             same += dump_front_matter(load_data(parts.block.text), profile) == parts.block.text + "\n"
     assert total == 642
     assert same >= 630
+
+
+def test_fix_quotes_in_the_sites_quotes(isolated: Path) -> None:
+    from enrich.check.fixer import Fixer
+    from enrich.vocab.index import VocabFinder
+
+    _site(isolated, 'quote = "double"')
+    text = NEW_STYLE.replace("series: ''", "series: no")
+    result = Fixer(load_profile(), VocabFinder(enabled=False)).fix_bytes("x.md", f"---\n{text}---\n".encode())
+    assert b'series: "no"\n' in result.fixed
