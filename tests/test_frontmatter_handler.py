@@ -120,3 +120,15 @@ def test_every_corpus_post_round_trips_byte_for_byte() -> None:
         p.name for p in paths if frontmatter.dumps(frontmatter.load(str(p), handler=EnrichHandler())).encode() != p.read_bytes()
     ]
     assert changed == []
+
+
+def test_the_profile_is_the_one_of_the_posts_site(isolated: Path) -> None:
+    site = isolated / "elsewhere"
+    (site / "posts").mkdir(parents=True)
+    (site / "enrich.toml").write_text("[profile.format]\nindent = 2\n", encoding="utf-8")
+    path = site / "posts" / "x.md"
+    path.write_text("---\ntitle: x\ntags:\n  - a\n---\nbody\n", encoding="utf-8")
+    post = frontmatter.load(str(path), handler=EnrichHandler())
+    post["people"] = ["Ada Lovelace"]
+    assert "people:\n  - Ada Lovelace\n" in frontmatter.dumps(post)
+    assert EnrichHandler().profile.format.indent == 0  # the current folder has no enrich.toml

@@ -39,7 +39,9 @@ def init_cmd(content_dir: Path, config_path: Path, recent: int, force: bool, dry
 
     if config_path.exists() and not force and not dry_run:
         raise ConfigError("already exists; review it, or run `enrich init --force` to replace it", path=str(config_path))
-    learned = learn(content_dir, load_profile(profile_file=None, start=config_path.parent.resolve()), recent)
+    # enrich's bundled profile supplies the known enumeration values, so a re-run learns the same
+    default = load_profile(profile_file=Path(__file__).resolve().parents[1] / "profiles" / "default.toml")
+    learned = learn(content_dir, default, recent)
     text = render_toml(learned)
     click.echo(report(learned), nl=False)
     if dry_run:

@@ -12,7 +12,8 @@ site's format (key order, list indentation, quoting, mirrored keys), without fol
 An unchanged post is written back byte for byte: the handler remembers the text it read and writes
 it again while the values read the same. python-frontmatter strips the text before the handler sees
 it, so the handler looks up the unstripped text in `frontmatter.loads`'s frame (when that is who
-called it) to restore the whitespace around the post. When values changed, the handler edits only the
+called it) to restore the whitespace around the post, and the path in `frontmatter.load`'s frame to
+find the site's profile (python-frontmatter 1.x passes neither to a handler). When values changed, the handler edits only the
 lines of the keys that changed, with enrich's verified line-edit engine (as `enrich fix` and approval
 do); when that cannot be done, the whole front matter is written by the emitter.
 """
@@ -20,6 +21,7 @@ do); when that cannot be done, the whole front matter is written by the emitter.
 from __future__ import annotations
 
 import copy
+import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,20 +63,22 @@ class _Original:
     values: Any = None
 
 
+def _caller_local(function: Any, name: str) -> Any:
+    """The local `name` of the nearest caller running `function` (python-frontmatter's own), else None."""
+    frame = sys._getframe(2)
+    for _ in range(8):
+        if frame is None:
+            return None
+        if frame.f_code is function.__code__:
+            return frame.f_locals.get(name)
+        frame = frame.f_back  # type: ignore[assignment]
+    return None
+
+
 def _unstripped(text: str) -> str:
     """The text `frontmatter.loads` received, before `parse` stripped it (else `text` itself)."""
-    frame = sys._getframe(1)
-    code = frontmatter.loads.__code__
-    for _ in range(6):
-        frame = frame.f_back  # type: ignore[assignment]
-        if frame is None:
-            break
-        if frame.f_code is code:
-            whole = frame.f_locals.get("text")
-            if isinstance(whole, str) and whole.strip() == text:
-                return whole
-            break
-    return text
+    whole = _caller_local(frontmatter.loads, "text")
+    return whole if isinstance(whole, str) and whole.strip() == text else text
 
 
 class EnrichHandler(YAMLHandler):
@@ -82,7 +86,8 @@ class EnrichHandler(YAMLHandler):
 
     def __init__(self, profile: Profile | None = None, *, site: str | Path | None = None) -> None:
         """`profile`, else the profile of the site at or above `site` (a post or its folder; default: the
-        current folder), found as every enrich command finds it."""
+        folder of the first post `frontmatter.load` reads, else the current folder), found as every
+        enrich command finds it."""
         super().__init__()
         self._profile = profile
         self._site = Path(site) if site is not None else None
@@ -104,6 +109,10 @@ class EnrichHandler(YAMLHandler):
 
     def split(self, text: str) -> tuple[str, str]:
         whole = _unstripped(text)
+        if self._profile is None and self._site is None:
+            path = _caller_local(frontmatter.load, "fd")  # the site is the one of the first post read
+            if isinstance(path, str | os.PathLike):
+                self._site = Path(path)
         try:
             parts = split_text(whole)
         except BlockError as exc:
