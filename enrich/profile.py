@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from enrich.errors import ConfigError
+from enrich.profile_format import DEFAULT_FORMAT, FormatSpec, build_format, build_learned
 from enrich.site import find_config, read_toml, refuse_unknown
 
 if TYPE_CHECKING:
@@ -87,6 +88,8 @@ class Profile:
     approval: dict[str, Any]
     origins: dict[str, str] = field(default_factory=dict)
     raw: dict[str, Any] = field(default_factory=dict)
+    format: FormatSpec = DEFAULT_FORMAT  # indentation, quoting, mirrored keys ([format])
+    learned: dict[str, str] = field(default_factory=dict)  # evidence for what `enrich init` learned ([learned])
 
     def ordered_keys(self, keys: list[str] | tuple[str, ...] | set[str]) -> list[str]:
         """The given keys in the profile's order; keys it does not list follow alphabetically."""
@@ -101,7 +104,18 @@ class Profile:
         return self.severity.get(rule, "error")
 
 
-PROFILE_KEYS = ("name", "language", "language_name", "key_order", "unknown_keys", "approval", "severity", "fields")
+PROFILE_KEYS = (
+    "name",
+    "language",
+    "language_name",
+    "key_order",
+    "unknown_keys",
+    "approval",
+    "severity",
+    "fields",
+    "format",
+    "learned",
+)
 _REMOVED = {"empty_string": "nothing ever read it: an empty value is always '' for text and [] for lists"}
 _BOOL_KEYS = ("required", "optional", "grounded", "localized")
 _COUNT_KEYS = ("min_length", "max_length", "min_items", "max_items")
@@ -253,6 +267,8 @@ def build_profile(data: dict[str, Any], origins: dict[str, str], where: str = DE
         approval=dict(approval),
         origins=origins,
         raw=data,
+        format=build_format(data.get("format"), where, prefix),
+        learned=build_learned(data.get("learned"), where, prefix),
     )
 
 
@@ -298,6 +314,7 @@ def describe_profile(
     lines = [f"profile: {profile.name}  ({profile.origins.get('name', 'default profile')})"]
     lines.append(f"language: {profile.language} ({profile.language_name})  ({profile.origins.get('language')})")
     lines.append(f"key order: {', '.join(profile.key_order)}  ({profile.origins.get('key_order')})")
+    lines.extend(_format_lines(profile))
     lines.append("fields:")
     for name in profile.ordered_keys(list(profile.fields)):
         spec = profile.fields[name]
@@ -311,6 +328,22 @@ def describe_profile(
         lines.append("settings:")
         lines.extend(f"  {name}: {'-' if value is None else value}  ({origin})" for name, (value, origin) in rows.items())
     return "\n".join(lines) + "\n"
+
+
+def _format_lines(profile: Profile) -> list[str]:
+    fmt = profile.format
+    origin = sorted({v for k, v in profile.origins.items() if k.startswith("format.")}) or [DEFAULT_ORIGIN]
+    items = "flush (- x)" if fmt.indent == 0 else f"indented by {fmt.indent} ({' ' * fmt.indent}- x)"
+    text = f"format: list items {items}, {fmt.quote} quotes when needed"
+    if fmt.quoted:
+        text += ", always quoted: " + ", ".join(f"{k} ({v})" for k, v in sorted(fmt.quoted.items()))
+    if fmt.mirror:
+        text += ", mirrored: " + ", ".join(f"{k} = {v}" for k, v in sorted(fmt.mirror.items()))
+    lines = [f"{text}  ({', '.join(origin)})"]
+    if profile.learned:
+        lines.append(f"learned by enrich init ({profile.origins.get('learned.' + next(iter(profile.learned)), '?')}):")
+        lines.extend(f"  {name}: {evidence}" for name, evidence in profile.learned.items())
+    return lines
 
 
 def _field_rules(spec: FieldSpec) -> list[str]:

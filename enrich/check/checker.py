@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from enrich.check.format_rules import check_format
 from enrich.frontmatter.provenance import MARKER, find_provenance
 from enrich.frontmatter.split import Block, BlockError, parse_block, read_block
 from enrich.frontmatter.yaml12 import Loaded, UnquotedDate, error_position, error_text, load_yaml, mark_position
@@ -186,6 +187,7 @@ class Checker:
         if vocab is not None:
             self._vocab_rules(out, path, block, vocab, data, values)
         self._provenance_rules(out, path, block, data, values)
+        check_format(block, loaded, self.profile, lambda rule, line, col, text: self._add(out, path, rule, line, col, text))
         return out
 
     def _explain(self, key: str, rule: str, message: str, index: int | None, data: dict[Any, Any]) -> str:

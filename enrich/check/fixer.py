@@ -137,7 +137,7 @@ class Fixer:
             return False
         index = node.start_mark.line
         if edits.free(index):
-            quoted = scalar(node.value)
+            quoted = scalar(node.value, fmt=self.profile.format)
             edits.replace(
                 key,
                 index,
@@ -200,7 +200,7 @@ class Fixer:
                     index,
                     node.start_mark.column,
                     node.end_mark.column,
-                    scalar(target),
+                    scalar(target, fmt=self.profile.format),
                     "enum",
                     f"{key}: {value!r} -> {target!r}",
                 )
@@ -268,7 +268,7 @@ class Fixer:
             if not rule:
                 parts.append(line[item.start_mark.column : item.end_mark.column])
             else:
-                parts.append(scalar(value, flow=True))
+                parts.append(scalar(value, flow=True, fmt=self.profile.format))
         edits.lines[index] = line[: node.start_mark.column] + "[" + ", ".join(parts) + "]" + line[node.end_mark.column :]
         edits.keys.add(key)
         edits.changes.extend(Change(edits.block.first_line + index, rule, what) for _, _, rule, what in plan if rule)
@@ -296,7 +296,7 @@ class Fixer:
                 if before == "-" and (not after or after.startswith("#")) and index != key_node.start_mark.line:
                     edits.set(key, index, None, rule, what)
                 continue
-            text = scalar(value)
+            text = scalar(value, fmt=self.profile.format)
             edits.replace(key, index, item.start_mark.column, item.end_mark.column, text, rule, what)
 
 

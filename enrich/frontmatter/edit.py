@@ -203,10 +203,15 @@ def set_entry(edits: Edits, loaded: Loaded, key: str, value: Any, profile: Profi
     lines = edits.block.lines
     pairs = [(str(k.value), k, v) for k, v in loaded.pairs]
     found = [(k, v) for name, k, v in pairs if name == key]
-    text = entry(key, value).rstrip("\n")
-    inline = inline_value(value)
+    text = entry(key, value, profile.format).rstrip("\n")
+    inline = inline_value(value, profile.format, key)
     if len(found) > 1:
         return False
+    data = loaded.data if isinstance(loaded.data, dict) else {}
+    for target, source in profile.format.mirror.items():
+        follows = data.get(target) in (None, "") or same(plain(data.get(target)), plain(data.get(source)))
+        if source == key and target != key and follows and not set_entry(edits, loaded, target, value, profile, rule):
+            return False  # a mirrored key (author = speaker) follows its source, unless a person set it otherwise
     if found and isinstance(loaded.data, dict) and same(plain(loaded.data.get(key)), plain(value)):
         return True  # already so: nothing to edit
     if found:
