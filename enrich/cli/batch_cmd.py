@@ -80,12 +80,6 @@ def batch_command(
     from enrich.draft.build import build_drafter
 
     settings = drafting.settings()
-    if not dry_run and drafting.backend == "auto" and not settings.has_endpoint:
-        from enrich.errors import ConfigError
-        from enrich.settings import NO_ENDPOINT_HELP
-
-        # a whole inbox is never drafted offline by accident (a forgotten key): only with --offline
-        raise ConfigError(NO_ENDPOINT_HELP + "; or pass --offline to draft the inbox without a model")
     n_jobs = _jobs(jobs, settings)
     if via != "live" or show_status or cancel or import_file or requests_file:
         from enrich.cli.batch_remote import RemoteCommand
@@ -94,6 +88,12 @@ def batch_command(
         return remote.run(
             status=show_status, cancel=cancel, requests=requests_file, results=import_file, dry_run=dry_run, max_cost=max_cost
         )
+    if not dry_run and drafting.backend == "auto" and not settings.has_endpoint:
+        from enrich.errors import ConfigError
+        from enrich.settings import NO_ENDPOINT_HELP
+
+        # a whole inbox is never drafted offline by accident (a forgotten key): only with --offline
+        raise ConfigError(NO_ENDPOINT_HELP + "; or pass --offline to draft the inbox without a model")
     # a dry run plans for the configured model even when no endpoint is set
     drafter, notice = build_drafter(
         settings, profile_file=drafting.profile_file, backend=drafting.backend, planning=dry_run, max_in_flight=n_jobs
