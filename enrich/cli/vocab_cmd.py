@@ -41,6 +41,12 @@ def build_cmd(content_dir: Path, out: Path, verbose: bool) -> int:
         f"{len(vocab.tags)} tags, {names} names, {result.merges} merge suggestions "
         f"({sum(m.accepted for m in vocab.merges)} accepted)"
     )
+    conflicts = sum(1 for m in vocab.merges if m.reason.startswith("conflict") and not (m.accepted or m.rejected))
+    click.echo(
+        f"{vocab.index.ambiguous_count()} ambiguous alias(es) (never applied; `enrich check` names the candidates), "
+        f"{conflicts} conflict(s) need a person (a name that is an entry and another entry's alias: "
+        "accept or reject its merge)"
+    )
     shown = result.skipped if verbose else result.skipped[:10]
     for line in shown:
         click.echo(f"skipped {line}", err=True)
@@ -79,7 +85,17 @@ def show_cmd(name: str, vocab_file: Path | None) -> int:
 def _print_entry(vocab: Vocabulary, entry: dict[str, Any]) -> None:
     from enrich.vocab.build import posts_using
 
+    if entry.get("ambiguous"):
+        names = " and ".join(f"{c} ({n} post(s))" for c, n in entry["ambiguous"])
+        click.echo(f"{entry['kind']}: {entry['name']} is ambiguous: an alias of {names}")
+        click.echo("  drafting and `enrich fix` apply none of them; `enrich check` asks which one is meant")
+        return
     click.echo(f"{entry['kind']}: {entry['name']} (used by {entry['count']} post(s))")
+    if entry.get("suggested_for"):
+        click.echo(
+            f"  {entry['suggested_for']!r} is an alias of it, not a spelling: `enrich check` suggests it, "
+            "`enrich fix` leaves it (accept a merge to apply it)"
+        )
     if entry.get("aliases"):
         click.echo(f"  aliases: {', '.join(entry['aliases'])}")
     if entry.get("twins"):
@@ -91,6 +107,8 @@ def _print_entry(vocab: Vocabulary, entry: dict[str, Any]) -> None:
             click.echo(f"  {key}: {', '.join(f'{k} ({v})' for k, v in ranked[:5])}")
     for merge in entry.get("merges", []):
         state = "accepted" if merge["accepted"] else ("rejected" if merge.get("rejected") else "suggested")
+        if str(merge["reason"]).startswith("conflict") and state == "suggested":
+            state = "needs a person: set accepted: true to merge, or rejected: true to keep both"
         click.echo(f"  merge {merge['from']} -> {merge['to']} ({merge['reason']}, {state})")
     used = posts_using(vocab, entry)
     if used is None:
