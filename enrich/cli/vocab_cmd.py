@@ -27,13 +27,19 @@ def vocab_group() -> None:
     show_default=True,
     help="Where to write the vocabulary (its state file goes beside it).",
 )
+@click.option(
+    "--names-in",
+    type=click.Choice(["en", "zh"]),
+    default=None,
+    help="Write canonical names in this language when the site writes both (default: the form most posts write).",
+)
 @click.option("-v", "--verbose", is_flag=True, help="List every skipped post, not only the first few.")
 @guarded
-def build_cmd(content_dir: Path, out: Path, verbose: bool) -> int:
+def build_cmd(content_dir: Path, out: Path, names_in: str | None, verbose: bool) -> int:
     """Read every post of CONTENT_DIR (only changed ones on a re-run) and write the vocabulary."""
     from enrich.vocab.build import build_vocabulary
 
-    result = build_vocabulary(content_dir, out)
+    result = build_vocabulary(content_dir, out, names_in)
     vocab = result.vocab
     names = sum(len(t) for t in vocab.entities.values())
     click.echo(
