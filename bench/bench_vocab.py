@@ -66,7 +66,9 @@ def main() -> int:
         quality = _quality(site, args.list)
     print("| run | wall time | notes |")
     print("|---|---|---|")
-    print(f"| cold build, 1,000 posts | {cold_s:.2f} s | peak RSS {cold_mb:.0f} MB; {cold_out.split(': ', 1)[-1]} |")
+    print(
+        f"| cold build, 1,000 posts | {cold_s:.2f} s | peak RSS {cold_mb:.0f} MB; {cold_out.splitlines()[0].split(': ', 1)[-1]} |"
+    )
     print(f"| re-run, nothing changed | {warm_s:.2f} s | {warm_out.split(': ', 1)[-1].split(',')[0]} |")
     print(f"| re-run, 10 new + 1 edited | {incr_s:.2f} s | {incr_out.split(': ', 1)[-1].split(',')[0]} |")
     print(f"\nvocab.yaml {size / 1024:.0f} KB, vocab-state.json {state / 1024:.0f} KB (times include Python start-up, ~0.3 s)")

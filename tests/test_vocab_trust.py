@@ -17,7 +17,7 @@ from enrich.profile import load_profile
 from enrich.vocab.apply import apply_vocabulary
 from enrich.vocab.build import aggregate
 from enrich.vocab.file import dump_vocabulary, vocabulary_from_bytes
-from enrich.vocab.index import VocabFinder
+from enrich.vocab.index import VocabFinder, VocabIndex
 from enrich.vocab.model import Merge, Vocabulary
 from enrich.vocab.posts import PostRecord
 from enrich.vocab.suggest import final_targets
@@ -71,6 +71,13 @@ def test_an_alias_of_several_entries_is_ambiguous_and_never_applied() -> None:
     assert hint is not None and not hint.certain and hint.candidates == (("Donald Trump", 3), ("Trump", 1))
     out, flags = apply_vocabulary({"people": ["特朗普"]}, vocab, load_profile())
     assert out["people"] == ["特朗普"] and flags == []
+    # once a person merges Trump into Donald Trump, 特朗普 has one meaning left (still an alias: a suggestion)
+    vocab.merges.append(Merge("people", "Trump", "Donald Trump", "by hand", accepted=True))
+    merged = VocabIndex.from_vocabulary(vocab)
+    found = merged.lookup("people", "特朗普")
+    assert found is not None and (found.value, found.reason, found.certain) == ("Donald Trump", "alias", False)
+    hint = merged.name_hint("people", "Trump")
+    assert hint is not None and (hint.value, hint.certain, hint.reason) == ("Donald Trump", True, "accepted merge")
 
 
 def test_check_names_the_candidates_fix_leaves_it_show_explains(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -115,6 +122,8 @@ def test_a_name_that_is_an_entry_and_an_alias_is_one_conflict(tmp_path: Path, mo
     assert one.count("media_books:") == 1 and line in one and "needs a person" in one
     assert line in other
     assert "华尔街日报" in other  # the translation is an alias of the entry written most
+    both = run_cli("vocab", "show", "华尔街日报").stdout  # glossed as both names: ambiguous until then
+    assert "media_books: 华尔街日报 is ambiguous: an alias of The Wall Street Journal (3 post(s))" in both
 
 
 # -- only certain mappings are applied --------------------------------------------------------------
@@ -143,8 +152,6 @@ def test_spelling_variants_and_accepted_merges_are_certain_the_rest_suggestions(
     vocab = aggregate(records)
     vocab.merges.append(Merge("companies_orgs", "英伟达", "Nvidia", "by hand", accepted=True))
     assert aggregate(records).index.name_hint("companies_orgs", "英伟达").certain is False  # type: ignore[union-attr]
-    from enrich.vocab.index import VocabIndex
-
     hint = VocabIndex.from_vocabulary(vocab).name_hint("companies_orgs", "英伟达")
     assert hint is not None and hint.certain and hint.reason == "accepted merge"
 
@@ -160,7 +167,9 @@ def test_a_spelling_written_as_often_as_the_canonical_is_not_applied() -> None:
 # -- the canonical form -----------------------------------------------------------------------------
 
 
-def test_canonical_is_the_form_most_posts_write_unless_a_language_is_asked() -> None:
+def test_canonical_is_the_form_most_posts_write_unless_a_language_is_asked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     records = _posts(
         ("companies_orgs", ["路透社"]),
         ("companies_orgs", ["路透社"]),
@@ -170,6 +179,11 @@ def test_canonical_is_the_form_most_posts_write_unless_a_language_is_asked() -> 
     assert list(aggregate(records).entities["companies_orgs"]) == ["路透社"]
     assert list(aggregate(records, prefer="en").entities["companies_orgs"]) == ["Reuters"]
     assert aggregate(records).entities["companies_orgs"]["路透社"].aliases == ["Reuters"]
+    monkeypatch.chdir(tmp_path)
+    _reloaded(aggregate(records), tmp_path)
+    shown = run_cli("vocab", "show", "Reuters").stdout
+    assert shown.startswith("companies_orgs: 路透社 (used by 3 post(s))")
+    assert "'Reuters' is an alias of it, not a spelling: `enrich check` suggests it, `enrich fix` leaves it" in shown
 
 
 def test_a_gloss_never_invents_a_canonical_name() -> None:

@@ -66,8 +66,11 @@ class NameTable:
         ranked = sorted(entities.items(), key=lambda kv: (-kv[1].count, kv[0]))
         for canonical, _ in ranked:
             table.canonical_keys.setdefault(name_key(canonical), canonical)
+        for merge in merges:
+            table.merges[name_key(merge.source)] = merge.target
         owners: dict[str, list[str]] = {}
-        for canonical, ent in ranked:
+        for entry, ent in ranked:
+            canonical = table._follow(entry)  # a person merged it: its aliases are the target's
             table.tied.update(dict.fromkeys(ent.tied, canonical))
             for alias in ent.aliases:
                 key = name_key(alias)
@@ -82,8 +85,6 @@ class NameTable:
                 table.alias_keys[key] = found[0]
             else:
                 table.ambiguous[key] = found
-        for merge in merges:
-            table.merges[name_key(merge.source)] = merge.target
         return table
 
     def resolve(self, name: str) -> Resolved | None:
