@@ -274,7 +274,7 @@ def test_vocabulary_shortlist_and_mappings(fake_llm: FakeLLM, isolated: Path) ->
     out = isolated / "drafts" / "t.md"
     values = front_matter(out)
     assert values["tags"] == ["ai-agent", "trade-war", "brand-new-topic"]
-    assert values["people"] == ["Donald Trump"]
+    assert values["people"] == ["川普"]  # a translation the vocabulary knows is a suggestion, not applied
     kinds = {(f.kind, f.value) for f in provenance(out).flags}
     assert ("new-tag", "brand-new-topic") in kinds and ("vocab-mapped", "trade-war") in kinds
     assert not any(kind == "ungrounded" for kind, _ in kinds)  # grounded through its alias

@@ -96,8 +96,28 @@ def test_vocabulary_fixes_only_when_certain() -> None:
     result = fixer(vocab=True).fix_file("p.md")
     fixed = Path("p.md").read_text(encoding="utf-8")
     assert "- llm\n- ai-agents\n" in fixed  # accepted merge applied; a plain twin is only reported
-    assert "- Donald Trump\n- Ada lovelace\n" in fixed  # alias applied; a spelling twin is only reported
+    assert "- 特朗普\n- Ada Lovelace\n" in fixed  # an alias is only suggested; a spelling variant is applied
     assert sorted(c.rule for c in result.changes) == ["name-noncanonical", "tag-twin"]
+
+
+def test_fix_never_applies_an_alias_an_ambiguous_one_or_a_tie() -> None:
+    write_vocab(
+        VOCAB.replace(
+            "  Ada Lovelace: {count: 5, aliases: []}",
+            "  Ada Lovelace: {count: 5, aliases: []}\n  Trump: {count: 3, aliases: [特朗普]}\n"
+            "  Mini Max: {count: 2, aliases: [MiniMax], tied: [MiniMax]}",
+        )
+    )
+    text = GOOD.replace("- Ada Lovelace", "- 特朗普\n- 川普\n- MiniMax")
+    result = fixer(vocab=True).fix_bytes("p.md", text.encode())
+    assert result.changes == [] and result.fixed.decode() == text
+    found = Checker(load_profile(), VocabFinder()).check_bytes("p.md", text.encode())
+    assert [f.message for f in found if f.rule == "name-noncanonical"] == [
+        "people[0]: '特朗普' is ambiguous in the vocabulary: 'Donald Trump' (used 40 times) or 'Trump' (used 3 times); "
+        "write the one meant",
+        "people[1]: '川普': did you mean 'Donald Trump', used 40 times?",
+        "people[2]: 'MiniMax': did you mean 'Mini Max', used 2 times?",
+    ]
 
 
 def test_fix_to_an_existing_item_dedupes() -> None:

@@ -70,14 +70,24 @@ def test_build_counts_and_skips_bad_posts(site: Path) -> None:
 
 
 def test_aliases_from_front_matter_and_glosses(built: Vocabulary) -> None:
-    assert built.canonical_name("people", "特朗普") == "Donald Trump"
-    assert built.canonical_name("people", "川普") == "Donald Trump"  # front matter, linked by the gloss
-    assert built.canonical_name("people", "山姆·奥特曼") == "Sam Altman"
-    assert built.canonical_name("companies_orgs", "NVIDIA") == "Nvidia"  # case variant
-    assert built.canonical_name("companies_orgs", "英伟达") == "Nvidia"  # gloss
-    assert built.canonical_name("companies_orgs", "台积电") in ("台積電", "TSMC")
+    # only certain mappings resolve for drafting: the canonical name itself and its spelling variants
+    assert built.canonical_name("people", "Donald Trump") == "Donald Trump"
+    assert built.canonical_name("companies_orgs", "nvidia") == "Nvidia"  # case variant
+    assert built.canonical_name("companies_orgs", "NVIDIA") is None  # written as often as Nvidia: no majority
+    assert built.entities["companies_orgs"]["Nvidia"].tied == ["NVIDIA"]
+    assert built.canonical_name("companies_orgs", "台积电") == "台積電"  # Traditional/Simplified
     assert built.canonical_name("companies_orgs", "World Trade Organization") == "World Trade Organization"
     assert built.canonical_name("people", "Nobody Here") is None
+    # a translation a gloss gave is an alias: known, but only a suggestion
+    for kind, name, canonical in [
+        ("people", "特朗普", "Donald Trump"),
+        ("people", "川普", "Donald Trump"),  # front matter, linked by the gloss
+        ("people", "山姆·奥特曼", "Sam Altman"),
+        ("companies_orgs", "英伟达", "Nvidia"),
+    ]:
+        assert built.canonical_name(kind, name) is None
+        found = built.index.lookup(kind, name)
+        assert found is not None and (found.value, found.reason, found.certain) == (canonical, "alias", False)
     assert "特朗普" in built.aliases("people", "Donald Trump")
     assert "贸易战" in built.aliases("tags", "trade-war")
 
@@ -132,17 +142,17 @@ def test_apply_vocabulary_maps_and_flags(built: Vocabulary) -> None:
     values = {
         "tags": ["Trade-Wars", "tariffs", "quantum-gravity", "trade-war"],
         "people": ["特朗普", "Donald Trump", "Jane Unknown"],
-        "companies_orgs": ["NVIDIA", "英伟达"],
+        "companies_orgs": ["nvidia", "NVIDIA", "英伟达"],
     }
     out, flags = apply_vocabulary(values, built, profile)
     assert out["tags"] == ["trade-war", "tariffs", "quantum-gravity"]
-    assert out["people"] == ["Donald Trump", "Jane Unknown"]
-    assert out["companies_orgs"] == ["Nvidia"]
+    assert out["people"] == ["特朗普", "Donald Trump", "Jane Unknown"]  # a translation is not applied
+    assert out["companies_orgs"] == ["Nvidia", "英伟达"]  # a spelling variant is applied (NVIDIA: a repeat)
     kinds = {(f.kind, f.field, f.value) for f in flags}
     assert ("vocab-mapped", "tags", "trade-war") in kinds
     assert ("new-tag", "tags", "quantum-gravity") in kinds
-    assert ("vocab-mapped", "people", "Donald Trump") in kinds
     assert ("vocab-mapped", "companies_orgs", "Nvidia") in kinds
+    assert not any(f.field == "people" for f in flags)
 
 
 def test_load_vocabulary_absent(tmp_path: Path) -> None:
@@ -181,7 +191,23 @@ def test_cli_show_without_vocabulary(tmp_path: Path, monkeypatch: pytest.MonkeyP
 def test_real_corpus_builds(tmp_path: Path) -> None:
     result = build_vocabulary(SHARED / "corpus" / "posts", tmp_path / ".enrich" / "vocab.yaml")
     assert result.vocab.posts + len(result.skipped) == 1000
-    assert result.vocab.canonical_name("people", "特朗普") == "Donald Trump"
+    vocab = result.vocab
+    assert vocab.canonical_name("people", "特朗普") is None  # ambiguous: Donald Trump or Trump
+    assert vocab.index.lookup("people", "特朗普").candidates[:2] == ("Donald Trump", "Trump")  # type: ignore[union-attr]
+    assert vocab.index.lookup("companies_orgs", "谷歌").candidates == ("Google", "Alphabet")  # type: ignore[union-attr]
+    assert vocab.index.ambiguous_count() >= 30
+    # the film is not the ship: a gloss never invents a canonical name (RMS Titanic is never written)
+    assert vocab.canonical_name("media_books", "《泰坦尼克号》") == "《泰坦尼克号》"
+    assert "RMS Titanic" not in vocab.entities["media_books"]
+    # one conflict, not two entries: Wall Street Journal is an entry of its own, not an alias of another
+    assert vocab.index.lookup("companies_orgs", "Wall Street Journal").value == "Wall Street Journal"  # type: ignore[union-attr]
+    assert any(
+        m.reason.startswith("conflict") and {m.source, m.target} == {"Wall Street Journal", "华尔街日报"} for m in vocab.merges
+    )
+    pairs = {(m.source, m.target) for m in vocab.merges}
+    assert ("Tracy Aloway", "Tracy Alloway") in pairs
+    assert ("尤瓦尔·赫拉利", "Yuval Noah Harari") in pairs  # glossed Yuval Harari: a middle name missing
+    assert ("metaphysic", "metaphysics") in pairs and ("macroeconomics", "macro-economy") in pairs
 
 
 def test_check_index_is_the_drafting_index(site: Path, built: Vocabulary) -> None:

@@ -2,7 +2,8 @@
 
 Drafting (a fake model answers with the spellings below), the check of a post written with the same
 spellings, and the fix of that post must reach the same verdicts: the same twin, the same canonical
-name, Traditional and Simplified handled alike, plurals alike. Fix changes only what is certain.
+name, Traditional and Simplified handled alike, plurals alike. Fix, and drafting for names, change
+only what is certain (issue 10: a spelling variant or an accepted merge, never an alias).
 Each row of CASES was a disagreement before drafting and check shared `enrich.vocab`.
 """
 
@@ -46,13 +47,13 @@ CASES: dict[str, list[tuple[str, str, bool]]] = {
         ("code-review", "code-review", False),
     ],
     "people": [
-        ("唐納德·特朗普", "Donald Trump", True),  # an alias in Traditional (check never converted)
-        ("特朗普", "Donald Trump", True),  # an alias whose name is used '40' times (check read 0: not certain)
-        ("Buffett", "Warren Buffett", True),  # a name also the alias of a name used more (drafting kept it)
+        ("唐納德·特朗普", "Donald Trump", False),  # an alias in Traditional: a translation, only suggested
+        ("特朗普", "Donald Trump", False),  # an alias whose name is used '40' times: still a suggestion
+        ("Buffett", "Buffett", False),  # an entry of its own and an alias of another: a conflict, left alone
     ],
     "companies_orgs": [
-        ("台積電", "台积电", False),  # Traditional spelling of a canonical name (check never converted)
-        ("英伟达", "Nvidia", True),
+        ("台積電", "台积电", True),  # Traditional spelling of a canonical name: a spelling variant, certain
+        ("英伟达", "Nvidia", False),
     ],
 }
 TRANSCRIPT = "唐納德·特朗普、Buffett 和特朗普谈到台積電与英伟达，还有 AI agents、analytics、LLMs 和 machine learning 与代码评审。"
@@ -119,7 +120,8 @@ def test_drafting_check_and_fix_reach_the_same_verdicts(fake_llm: FakeLLM, isola
     got = {key: (drafted[key], checked[key], fixed[key]) for key in CASES}
     want = {
         key: (
-            _dedupe([verdict for _, verdict, _ in cases]),
+            # tags: drafting maps twins (fix leaves them to a person); names: only certain mappings
+            _dedupe([verdict if certain or key == "tags" else written for written, verdict, certain in cases]),
             [(verdict, certain and verdict != written) for written, verdict, certain in cases],
             _dedupe([verdict if certain else written for written, verdict, certain in cases]),
         )

@@ -247,7 +247,10 @@ class Checker:
                 hint = vocab.name_hint(section, name)
                 if hint is None:
                     continue
-                if hint.certain:
+                if hint.reason == "ambiguous":
+                    which = " or ".join(f"{c!r} ({_times(n)})" for c, n in hint.candidates)
+                    text = f"{name!r} is ambiguous in the vocabulary: {which}; write the one meant"
+                elif hint.certain:
                     text = f"{name!r} is written {hint.value!r} in the vocabulary ({_times(hint.count)})"
                 else:
                     text = f"{name!r}: did you mean {hint.value!r}, {_times(hint.count)}?"

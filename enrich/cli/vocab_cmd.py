@@ -27,19 +27,31 @@ def vocab_group() -> None:
     show_default=True,
     help="Where to write the vocabulary (its state file goes beside it).",
 )
+@click.option(
+    "--names-in",
+    type=click.Choice(["en", "zh"]),
+    default=None,
+    help="Write canonical names in this language when the site writes both (default: the form most posts write).",
+)
 @click.option("-v", "--verbose", is_flag=True, help="List every skipped post, not only the first few.")
 @guarded
-def build_cmd(content_dir: Path, out: Path, verbose: bool) -> int:
+def build_cmd(content_dir: Path, out: Path, names_in: str | None, verbose: bool) -> int:
     """Read every post of CONTENT_DIR (only changed ones on a re-run) and write the vocabulary."""
     from enrich.vocab.build import build_vocabulary
 
-    result = build_vocabulary(content_dir, out)
+    result = build_vocabulary(content_dir, out, names_in)
     vocab = result.vocab
     names = sum(len(t) for t in vocab.entities.values())
     click.echo(
         f"{result.out}: {vocab.posts} posts ({result.read} read, {result.reused} unchanged), "
         f"{len(vocab.tags)} tags, {names} names, {result.merges} merge suggestions "
         f"({sum(m.accepted for m in vocab.merges)} accepted)"
+    )
+    conflicts = sum(1 for m in vocab.merges if m.reason.startswith("conflict") and not (m.accepted or m.rejected))
+    click.echo(
+        f"{vocab.index.ambiguous_count()} ambiguous alias(es) (never applied; `enrich check` names the candidates), "
+        f"{conflicts} conflict(s) need a person (a name that is an entry and another entry's alias: "
+        "accept or reject its merge)"
     )
     shown = result.skipped if verbose else result.skipped[:10]
     for line in shown:
@@ -79,7 +91,17 @@ def show_cmd(name: str, vocab_file: Path | None) -> int:
 def _print_entry(vocab: Vocabulary, entry: dict[str, Any]) -> None:
     from enrich.vocab.build import posts_using
 
+    if entry.get("ambiguous"):
+        names = " and ".join(f"{c} ({n} post(s))" for c, n in entry["ambiguous"])
+        click.echo(f"{entry['kind']}: {entry['name']} is ambiguous: an alias of {names}")
+        click.echo("  drafting and `enrich fix` apply none of them; `enrich check` asks which one is meant")
+        return
     click.echo(f"{entry['kind']}: {entry['name']} (used by {entry['count']} post(s))")
+    if entry.get("suggested_for"):
+        click.echo(
+            f"  {entry['suggested_for']!r} is an alias of it, not a spelling: `enrich check` suggests it, "
+            "`enrich fix` leaves it (accept a merge to apply it)"
+        )
     if entry.get("aliases"):
         click.echo(f"  aliases: {', '.join(entry['aliases'])}")
     if entry.get("twins"):
@@ -91,6 +113,8 @@ def _print_entry(vocab: Vocabulary, entry: dict[str, Any]) -> None:
             click.echo(f"  {key}: {', '.join(f'{k} ({v})' for k, v in ranked[:5])}")
     for merge in entry.get("merges", []):
         state = "accepted" if merge["accepted"] else ("rejected" if merge.get("rejected") else "suggested")
+        if str(merge["reason"]).startswith("conflict") and state == "suggested":
+            state = "needs a person: set accepted: true to merge, or rejected: true to keep both"
         click.echo(f"  merge {merge['from']} -> {merge['to']} ({merge['reason']}, {state})")
     used = posts_using(vocab, entry)
     if used is None:

@@ -67,6 +67,8 @@ class Gazetteer:
                         continue  # 调整, 美国, 苹果: a gloss made them aliases, but in running text they are words
                     if key in _PLACES or name_key(canonical) in _PLACES or _is_concept(vocab, canonical, ent.count):
                         continue
+                    if vocab.index.names[kind].ambiguous.get(key):
+                        continue  # an alias of several names: offline drafting never picks one
                     old = self.index.get(key)
                     if old is None or ent.count > old[2]:
                         resolved = vocab.canonical_name(kind, canonical) or canonical

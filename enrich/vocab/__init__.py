@@ -4,11 +4,15 @@ One model, read and written in one place, used by drafting, `enrich check` and `
 
 - `model`: the `Vocabulary` (counts, entities, merges, aliases) and the questions drafting asks it;
 - `file`: the one parser and dumper of `.enrich/vocab.yaml`, and the one finder of that file;
-- `posts`, `build`, `suggest`, `seeds`: reading posts, aggregating them, suggesting merges
-  (`enrich vocab build`);
+- `posts`, `build`, `names`, `suggest`, `seeds`: reading posts, aggregating them (canonical names,
+  conflicts), suggesting merges (`enrich vocab build`);
 - `index`: the tag and name tables every caller resolves through, check's cache of them, its finder;
 - `score`: the existing tags a text supports (drafting's shortlist, offline tags);
 - `apply`: mapping drafted tags and names onto the site's.
+
+Nothing is guessed: only spelling variants of one name (`enrich.text.name_key`) and merges a person
+accepted are applied; an alias shared by several entries is ambiguous and never applied; any other
+alias is a suggestion (`enrich check` warns, `enrich fix` and drafting leave it).
 
 The names below are imported on first use, so `enrich check` (which imports `enrich.vocab.index`)
 loads only what it needs.

@@ -2,7 +2,9 @@
 
 Tags resolve through `Vocabulary.canonical_tag` and names through `Vocabulary.canonical_name`, the
 same tables `enrich check` and `enrich fix` use (`enrich.vocab.index`); what was mapped is flagged
-`vocab-mapped`, a tag the site does not have is kept as its slug and flagged `new-tag`.
+`vocab-mapped`, a tag the site does not have is kept as its slug and flagged `new-tag`. A name is
+mapped only when certain (a spelling variant or an accepted merge): an alias, ambiguous or not, is
+left as drafted, for `enrich check` to suggest.
 """
 
 from __future__ import annotations

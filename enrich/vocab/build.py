@@ -22,8 +22,9 @@ from enrich.errors import ConfigError, InputError
 from enrich.fsutil import atomic_write
 from enrich.text import name_key, singular, tag_slug, to_simplified, twin_key, twin_words
 from enrich.vocab.file import VOCAB_FILE, dump_vocabulary, load_vocabulary
-from enrich.vocab.model import ENTITY_KINDS, MAX_ALIASES, MAX_TAG_ALIASES, Entity, Vocabulary
-from enrich.vocab.posts import PostRecord, is_latin_name, read_post
+from enrich.vocab.model import ENTITY_KINDS, MAX_TAG_ALIASES, Vocabulary
+from enrich.vocab.names import group_names
+from enrich.vocab.posts import PostRecord, read_post
 from enrich.vocab.seeds import SEED_WORDS
 from enrich.vocab.suggest import find_acronyms, keep_decisions, suggest_merges
 
@@ -169,7 +170,7 @@ def _read_changed(content_dir: Path, old_states: dict[str, FileState]) -> tuple[
     return states, read, reused
 
 
-def build_vocabulary(content_dir: Path, out: Path | None = None) -> BuildResult:
+def build_vocabulary(content_dir: Path, out: Path | None = None, prefer: str | None = None) -> BuildResult:
     """Read (or re-read what changed among) the posts of `content_dir` and write the vocabulary file."""
     content_dir = content_dir.resolve()
     if not content_dir.is_dir():
@@ -184,7 +185,7 @@ def build_vocabulary(content_dir: Path, out: Path | None = None) -> BuildResult:
         except ConfigError:
             previous = None
     records = [s.record for s in states.values() if s.record is not None]
-    vocab = aggregate(records, previous)
+    vocab = aggregate(records, previous, prefer)
     vocab.posts = len(records)
     vocab.skipped = len(states) - len(records)
     try:
@@ -201,8 +202,12 @@ def build_vocabulary(content_dir: Path, out: Path | None = None) -> BuildResult:
 # ---------------------------------------------------------------- aggregating
 
 
-def aggregate(records: list[PostRecord], previous: Vocabulary | None = None) -> Vocabulary:
-    """Counts, canonical names with aliases, glossary-derived tag aliases, merges (keeping accepted flags)."""
+def aggregate(records: list[PostRecord], previous: Vocabulary | None = None, prefer: str | None = None) -> Vocabulary:
+    """Counts, canonical names with aliases, glossary-derived tag aliases, merges (keeping accepted flags).
+
+    `prefer` ("en", "zh" or None) is the language canonical names are written in when the site writes
+    both (see `enrich.vocab.names`); by default the form written in most posts.
+    """
     tags: Counter[str] = Counter()
     areas: Counter[str] = Counter()
     categories: Counter[str] = Counter()
@@ -233,7 +238,7 @@ def aggregate(records: list[PostRecord], previous: Vocabulary | None = None) -> 
         tags=dict(tags),
         areas=dict(areas),
         categories=dict(categories),
-        entities={kind: _group_names(forms[kind], zh_to_en, en_to_zh) for kind in ENTITY_KINDS},
+        entities={kind: group_names(forms[kind], zh_to_en, en_to_zh, prefer) for kind in ENTITY_KINDS},
         tag_aliases=tag_aliases,
         words=words,
         tag_context={t: {"areas": dict(c["areas"]), "categories": dict(c["categories"])} for t, c in context.items()},
@@ -268,60 +273,3 @@ def _tag_glosses(records: list[PostRecord], tags: Counter[str]) -> tuple[dict[st
         if word in tag_words:
             words[word] = list(dict.fromkeys(zhs.split() + words.get(word, [])))[:5]
     return tag_aliases, words
-
-
-def _group_names(forms: Counter[str], zh_to_en: dict[str, Counter[str]], en_to_zh: dict[str, Counter[str]]) -> dict[str, Entity]:
-    """Group spellings of one name (case, spacing, script, glosses) under one canonical form."""
-    groups: dict[str, Counter[str]] = defaultdict(Counter)
-    for name, n in forms.items():
-        key = name_key(name)
-        if key:
-            groups[key][name] += n
-    # a Chinese-only group joins the English name its glosses give, if that name is used too
-    for key in [k for k, g in groups.items() if not any(is_latin_name(f) for f in g)]:
-        english = zh_to_en.get(key)
-        if not english:
-            continue
-        for en, _ in english.most_common(3):
-            target = name_key(en)
-            if target in groups and target != key and any(is_latin_name(f) for f in groups[target]):
-                groups[target].update(groups.pop(key))
-                break
-    # a Chinese-only group still takes the English name its glosses give as canonical (台積電 -> TSMC)
-    for key, group in groups.items():
-        if any(is_latin_name(f) for f in group):
-            continue
-        glossed = [en for en, _ in zh_to_en.get(key, Counter()).most_common(3) if is_latin_name(en) and len(en) <= 40]
-        if glossed:
-            group[glossed[0]] += 0
-    out: dict[str, Entity] = {}
-    for group in groups.values():
-        latin = [f for f in group if is_latin_name(f)]
-        pool = latin or list(group)
-        canonical = sorted(pool, key=lambda f: (-group[f], to_simplified(f) != f, f.isupper() and len(f) > 4, f))[0]
-        aliases = sorted((f for f in group if f != canonical), key=lambda f: (-group[f], f))
-        out[canonical] = Entity(sum(group.values()), _with_glossed(canonical, group, aliases, zh_to_en, en_to_zh))
-    return out
-
-
-def _with_glossed(
-    canonical: str, group: Counter[str], aliases: list[str], zh_to_en: dict[str, Counter[str]], en_to_zh: dict[str, Counter[str]]
-) -> list[str]:
-    """The group's other spellings, then the names its members are glossed with (at most MAX_ALIASES)."""
-    seen = {name_key(canonical)} | {name_key(a) for a in aliases}
-    extra: Counter[str] = Counter()
-    tokens = set(canonical.casefold().split())
-    for member_key in {name_key(f) for f in group}:
-        for zh, n in en_to_zh.get(member_key, Counter()).items():
-            extra[zh] += n
-        for en, n in zh_to_en.get(member_key, Counter()).items():
-            alt_tokens = set(en.casefold().split())
-            if alt_tokens <= tokens or tokens <= alt_tokens:  # Trump, Powell; not Colin Powell
-                extra[en] += n
-    for alt, _ in extra.most_common():
-        alt_key = name_key(alt)
-        if alt_key in seen or len(alt) > 24 or len(alt_key) < 2 or "**" in alt:
-            continue
-        seen.add(alt_key)
-        aliases.append(alt)
-    return aliases[:MAX_ALIASES]

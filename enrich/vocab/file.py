@@ -152,7 +152,8 @@ def vocabulary_from_data(data: Any, where: str = "vocabulary") -> Vocabulary:
         for name, item in _mapping(data, kind, where, "canonical name to entry").items():
             item = item if isinstance(item, dict) else {"count": item}
             aliases = [a for a in _strings(item.get("aliases")) if a != str(name)]
-            entities[kind][str(name)] = Entity(count_of(item.get("count")), aliases)
+            tied = [a for a in _strings(item.get("tied")) if a != str(name)]
+            entities[kind][str(name)] = Entity(count_of(item.get("count")), aliases, tied)
     merges_data = data.get("merges") or []
     if not isinstance(merges_data, list):
         raise ConfigError("vocabulary: merges must be a list", path=where)
@@ -241,7 +242,8 @@ def dump_vocabulary(vocab: Vocabulary) -> str:
             continue
         lines.append(f"{kind}:")
         for name, ent in sorted(table.items(), key=lambda kv: (-kv[1].count, kv[0])):
-            lines.append(f"  {_y(name)}: {{count: {ent.count}, aliases: {_flow_list(ent.aliases)}}}")
+            tied = f", tied: {_flow_list(ent.tied)}" if ent.tied else ""
+            lines.append(f"  {_y(name)}: {{count: {ent.count}, aliases: {_flow_list(ent.aliases)}{tied}}}")
     if vocab.merges:
         lines.append("merges:")
         for m in vocab.merges:

@@ -21,18 +21,22 @@ from enrich.vocab.model import ENTITY_KINDS
 if TYPE_CHECKING:
     from enrich.vocab.model import Entity, Merge, Vocabulary
 
-MIN_ALIAS_COUNT = 2  # `enrich fix` applies an alias only when its canonical name is used this often
-CACHE_FORMAT = b"enrich-vocab-index-3\n"  # change when the index or its keys change
+MIN_ALIAS_COUNT = 2  # kept for callers; an alias is never applied without a person any more
+CACHE_FORMAT = b"enrich-vocab-index-4\n"  # change when the index or its keys change
 
 
 @dataclass(frozen=True)
 class Hint:
-    """A better value for one item: `certain` hints are applied by `enrich fix`, others only reported."""
+    """A better value for one item: `certain` hints are applied by `enrich fix`, others only reported.
+
+    An ambiguous name has no value: `candidates` lists (canonical, posts) of every entry it may mean.
+    """
 
     value: str
     count: int
     certain: bool
     reason: str
+    candidates: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -42,6 +46,7 @@ class Resolved:
     value: str
     reason: str
     certain: bool
+    candidates: tuple[str, ...] = ()
 
 
 @dataclass
@@ -50,8 +55,10 @@ class NameTable:
 
     counts: dict[str, int] = field(default_factory=dict)  # canonical -> posts
     canonical_keys: dict[str, str] = field(default_factory=dict)  # name key -> most used canonical
-    alias_keys: dict[str, str] = field(default_factory=dict)  # name key of an alias -> its canonical
+    alias_keys: dict[str, str] = field(default_factory=dict)  # name key of an alias of one canonical -> it
+    ambiguous: dict[str, list[str]] = field(default_factory=dict)  # name key of an alias of several -> them
     merges: dict[str, str] = field(default_factory=dict)  # name key of an accepted merge's source -> target
+    tied: dict[str, str] = field(default_factory=dict)  # a spelling written as often as its canonical -> it
 
     @classmethod
     def build(cls, entities: dict[str, Entity], merges: list[Merge]) -> NameTable:
@@ -59,44 +66,56 @@ class NameTable:
         ranked = sorted(entities.items(), key=lambda kv: (-kv[1].count, kv[0]))
         for canonical, _ in ranked:
             table.canonical_keys.setdefault(name_key(canonical), canonical)
-        for canonical, ent in ranked:
-            for alias in ent.aliases:
-                table.alias_keys.setdefault(name_key(alias), canonical)
         for merge in merges:
             table.merges[name_key(merge.source)] = merge.target
+        owners: dict[str, list[str]] = {}
+        for entry, ent in ranked:
+            canonical = table._follow(entry)  # a person merged it: its aliases are the target's
+            table.tied.update(dict.fromkeys(ent.tied, canonical))
+            for alias in ent.aliases:
+                key = name_key(alias)
+                # a spelling of a canonical name (its own, or another entry's: a conflict the build reports)
+                if not key or key in table.canonical_keys:
+                    continue
+                found = owners.setdefault(key, [])
+                if canonical not in found:
+                    found.append(canonical)
+        for key, found in owners.items():
+            if len(found) == 1:
+                table.alias_keys[key] = found[0]
+            else:
+                table.ambiguous[key] = found
         return table
 
     def resolve(self, name: str) -> Resolved | None:
         """The canonical form of `name`, or None when this kind does not know it.
 
-        An accepted merge wins (certain). Otherwise the name is, or is a spelling of, a canonical name
-        (`own`), and it may also be spelled like an alias of another canonical name: the alias wins when
-        `own` is not known or is used less (certain when its canonical is used in MIN_ALIAS_COUNT posts:
-        an alias learned from one post's gloss is sometimes wrong). A canonical name stays itself unless
-        a spelling twin is used more; another spelling of a canonical name is a spelling twin (never
-        certain) unless it is a listed alias. Accepted merges are then followed from what was found.
+        Certain: an accepted merge, and a spelling variant of a canonical name (same name key: case,
+        spacing, width, Traditional/Simplified) written less often than it. Not certain (a suggestion for a person): an alias
+        with another name key (a translation a gloss gave, another name of the same thing). An alias
+        of several canonical names is ambiguous: no value, only the candidates.
         """
         key = name_key(name)
         if not key:
             return None
         if key in self.merges:
             return Resolved(self._follow(self.merges[key]), "accepted merge", True)
-        twin = self.canonical_keys.get(key)  # the most used canonical name spelled this way
-        alias_of = self.alias_keys.get(key)
-        own = name if name in self.counts else twin
-        if alias_of is not None and alias_of != own and (own is None or self._count(alias_of) > self._count(own)):
-            found = Resolved(alias_of, "alias", self._count(alias_of) >= MIN_ALIAS_COUNT)
-        elif own is None:
-            return None
-        elif own == name:
-            if twin is None or twin == name or self._count(twin) <= self._count(name):
+        own = self.canonical_keys.get(key)  # the most used canonical name spelled this way
+        if name in self.counts and (own is None or self._count(own) <= self._count(name)):
+            own = name
+        if own is not None:
+            final = self._follow(own)
+            if final == name:
                 return Resolved(name, "", True)
-            found = Resolved(twin, "spelling twin", False)
-        elif alias_of == own:
-            found = Resolved(own, "alias", self._count(own) >= MIN_ALIAS_COUNT)
-        else:
-            found = Resolved(own, "spelling twin", False)
-        return Resolved(self._follow(found.value), found.reason, found.certain)
+            if final == own and self.tied.get(name) == own:  # written as often: no majority to follow
+                return Resolved(own, "spelling variant, as often", False)
+            return Resolved(final, "accepted merge" if final != own else "spelling variant", True)
+        if key in self.ambiguous:
+            return Resolved("", "ambiguous", False, tuple(self.ambiguous[key]))
+        alias_of = self.alias_keys.get(key)
+        if alias_of is None:
+            return None
+        return Resolved(self._follow(alias_of), "alias", False)
 
     def _count(self, name: str) -> int:
         return self.counts.get(name, 0)
@@ -148,9 +167,18 @@ class VocabIndex:
         return None if found is None else self._follow_tag(found)
 
     def canonical_name(self, kind: str, name: str) -> str | None:
+        """The canonical form drafting may write without a person: only a certain one, else None."""
+        found = self.lookup(kind, name)
+        return found.value if found is not None and found.certain else None
+
+    def lookup(self, kind: str, name: str) -> Resolved | None:
+        """Where `name` leads among this kind's names, certain or not (see `NameTable.resolve`)."""
         table = self.names.get(kind)
-        found = table.resolve(name) if table is not None else None
-        return found.value if found is not None else None
+        return table.resolve(name) if table is not None else None
+
+    def ambiguous_count(self) -> int:
+        """Aliases shared by several canonical entries, over all kinds."""
+        return sum(len(t.ambiguous) for t in self.names.values())
 
     # ------------------------------------------------------------ check's and fix's questions
 
@@ -170,12 +198,14 @@ class VocabIndex:
         return Hint(final, self.tags.get(final, 0), False, "twin")
 
     def name_hint(self, kind: str, name: str) -> Hint | None:
-        """The canonical form of a name that is not it (see `NameTable.resolve`), if any."""
+        """The canonical form of a name that is not it, or its candidates when ambiguous, if any."""
         table = self.names.get(kind)
         found = table.resolve(name) if table is not None else None
-        if found is None or found.value == name:
+        if table is None or found is None or found.value == name:
             return None
-        return Hint(found.value, table.counts.get(found.value, 0) if table else 0, found.certain, found.reason)
+        if found.reason == "ambiguous":
+            return Hint("", 0, False, "ambiguous", tuple((c, table.counts.get(c, 0)) for c in found.candidates))
+        return Hint(found.value, table.counts.get(found.value, 0), found.certain, found.reason)
 
     def _follow_tag(self, tag: str) -> str:
         seen = {tag}

@@ -41,6 +41,7 @@ class Entity:
 
     count: int
     aliases: list[str] = field(default_factory=list)
+    tied: list[str] = field(default_factory=list)  # spellings written as often as the canonical: no majority
 
 
 @dataclass
@@ -207,19 +208,26 @@ class Vocabulary:
             if query in table:
                 out.append({"kind": label, "name": query, "count": table[query], "aliases": [], "merges": []})
         for kind in ENTITY_KINDS:
-            canonical = self.canonical_name(kind, query)
-            if canonical is None:
+            found = self.index.lookup(kind, query)
+            if found is None:
                 continue
+            if found.reason == "ambiguous":  # one entry: the candidates, none of which is applied
+                table = self.entities.get(kind, {})
+                candidates = [(c, table[c].count if c in table else 0) for c in found.candidates]
+                out.append({"kind": kind, "name": query, "count": 0, "aliases": [], "merges": [], "ambiguous": candidates})
+                continue
+            canonical = found.value
             ent = self.entities.get(kind, {}).get(canonical, Entity(0))
-            out.append(
-                {
-                    "kind": kind,
-                    "name": canonical,
-                    "count": ent.count,
-                    "aliases": ent.aliases,
-                    "merges": [m.to_dict() for m in self.merges if m.kind == kind and canonical in (m.source, m.target)],
-                }
-            )
+            entry: dict[str, Any] = {
+                "kind": kind,
+                "name": canonical,
+                "count": ent.count,
+                "aliases": ent.aliases,
+                "merges": [m.to_dict() for m in self.merges if m.kind == kind and canonical in (m.source, m.target)],
+            }
+            if not found.certain:
+                entry["suggested_for"] = query  # an alias of another spelling: check suggests, fix leaves it
+            out.append(entry)
         return out
 
 

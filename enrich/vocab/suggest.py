@@ -1,8 +1,18 @@
 """Merge suggestions: pairs of spellings a person would likely fold into one, never applied silently.
 
 Tags that differ by case, hyphenation, plural, word order, an acronym the site's glosses spell out,
-or a crude stem; names that differ by a leading "The" or a company suffix. The target is the more used
-spelling. A person accepts one by setting `accepted: true` in the file; rebuilds keep their decisions.
+or a crude stem; names that differ by a leading "The" or a company suffix, conflicts (a name that is
+an entry and another entry's alias) and near-duplicate people and organisations
+(`enrich.vocab.names`). The target is the more used spelling, with three rules on top:
+
+- an invariant word (`enrich.text.singular`: -ics, -ss, -us, `earnings`, `news`) is never cut to a
+  false singular: `metaphysic` merges into `metaphysics`, not the other way;
+- one direction per pattern: pairs that differ by the same word (`dynamic` / `dynamics`, `agent` /
+  `agentic`) all go the same way, towards the side the site uses more;
+- no chains: a suggestion names the final target (macroeconomics -> macro-economy, not via
+  macro-economics).
+
+A person accepts one by setting `accepted: true` in the file; rebuilds keep their decisions.
 """
 
 from __future__ import annotations
@@ -13,6 +23,7 @@ from collections.abc import Callable
 
 from enrich.text import name_key, singular, tag_slug, twin_key, twin_words
 from enrich.vocab.model import ENTITY_KINDS, Entity, Merge, Vocabulary
+from enrich.vocab.names import NEAR_NAME_KINDS, near_duplicate_names, resolve_conflicts
 from enrich.vocab.posts import PostRecord
 
 _ACRONYM = re.compile(r"[A-Z][A-Z0-9]{1,6}s?")
@@ -46,8 +57,18 @@ def suggest_merges(vocab: Vocabulary, acronyms: dict[str, str] | None = None) ->
     merges: list[Merge] = []
     merges += _tag_merges(vocab.tags)
     merges += _acronym_merges(vocab.tags, acronyms or {}, {m.source for m in merges})
+    merges = final_targets(merges)
     for kind in ENTITY_KINDS:
-        merges += _name_merges(kind, vocab.entities.get(kind, {}))
+        table = vocab.entities.get(kind, {})
+        found = resolve_conflicts(kind, table)  # drops the conflicting aliases from the entries
+        taken = {frozenset((m.source, m.target)) for m in found}
+        for merge in _name_merges(kind, table):
+            if frozenset((merge.source, merge.target)) not in taken:
+                taken.add(frozenset((merge.source, merge.target)))
+                found.append(merge)
+        if kind in NEAR_NAME_KINDS:
+            found += near_duplicate_names(kind, table, taken)
+        merges += found
     return merges
 
 
@@ -77,6 +98,69 @@ def _tag_merges(tags: dict[str, int]) -> list[Merge]:
                     continue
                 merged.add(source)
                 out.append(Merge("tags", source, target, reason))
+    return _one_direction(out, tags)
+
+
+def _word_pattern(a: str, b: str) -> tuple[str, str] | None:
+    """The one word two tags differ by (compared singular first), or None."""
+    wa, wb = tag_slug(a).split("-"), tag_slug(b).split("-")
+    if len(wa) != len(wb):
+        return None
+    diffs = [(x, y) for x, y in zip(wa, wb, strict=True) if x != y]
+    word_diffs = [(x, y) for x, y in diffs if singular(x) != singular(y)]
+    if len(word_diffs) == 1:
+        return word_diffs[0]
+    if not word_diffs and len(diffs) == 1:
+        return diffs[0]
+    return None
+
+
+def _invariant_side(x: str, y: str) -> str | None:
+    """Of two words one `s` apart, the one `singular` keeps whole (metaphysics, dynamics, earnings)."""
+    for long, short in ((x, y), (y, x)):
+        if long == short + "s" and singular(long) == long:
+            return long
+    return None
+
+
+def _one_direction(merges: list[Merge], tags: dict[str, int]) -> list[Merge]:
+    """Turn merges so that every pair differing by the same word goes the same way."""
+    weight: dict[tuple[str, str], int] = defaultdict(int)
+    patterns: list[tuple[str, str] | None] = []
+    for m in merges:
+        pat = _word_pattern(m.source, m.target)
+        patterns.append(pat)
+        if pat is not None:
+            weight[(pat[0], pat[1])] += tags.get(m.source, 0)  # uses of the source side's word
+            weight[(pat[1], pat[0])] += tags.get(m.target, 0)
+    out: list[Merge] = []
+    for m, pat in zip(merges, patterns, strict=True):
+        if pat is not None:
+            src_word, dst_word = pat
+            keep = _invariant_side(src_word, dst_word)
+            if keep is None:
+                keep = dst_word if weight[(dst_word, src_word)] >= weight[(src_word, dst_word)] else src_word
+            if keep == src_word:
+                m = Merge(m.kind, m.target, m.source, m.reason, m.accepted, m.rejected)
+        out.append(m)
+    return out
+
+
+def final_targets(merges: list[Merge]) -> list[Merge]:
+    """One suggestion per source, each naming the final target of a chain (no a -> b -> c)."""
+    first: dict[tuple[str, str], Merge] = {}
+    for m in merges:
+        first.setdefault((m.kind, m.source), m)
+    out: list[Merge] = []
+    for m in first.values():
+        target, seen = m.target, {m.source}
+        while (m.kind, target) in first and target not in seen:
+            seen.add(target)
+            target = first[(m.kind, target)].target
+        if target in seen:  # a cycle: the pair is left to a person as it was found
+            target = m.target
+        if target != m.source:
+            out.append(Merge(m.kind, m.source, target, m.reason, m.accepted, m.rejected))
     return out
 
 
