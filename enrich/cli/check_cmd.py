@@ -104,7 +104,7 @@ def fix_command(files: tuple[str, ...], dry_run: bool, profile_file: Path | None
     """Apply the safe fixes to the front matter of posts, changing nothing else in the files.
 
     Quotes dates, writes empty values in the profile's form, drops repeated or empty list items,
-    kebab-cases tags, maps twins and aliases to the vocabulary's canonical form when it is certain,
+    kebab-cases tags, respells names to the vocabulary's form when certain (spelling variants, accepted merges),
     and straightens enumeration values. Run `enrich check` afterwards for what is left.
     """
     from enrich.check.checker import expand_paths
