@@ -11,9 +11,7 @@ import os
 import re
 
 # ASCII boundaries, not `\b`: a key written right after Chinese text (no space) is still a key.
-_KEY_SHAPES = re.compile(
-    r"(?<![A-Za-z0-9_])(sk-[A-Za-z0-9_\-]{8,}|sk_[A-Za-z0-9]{16,}|[A-Za-z0-9]{32,}(?![A-Za-z0-9_]))"
-)
+_KEY_SHAPES = re.compile(r"(?<![A-Za-z0-9_])(sk-[A-Za-z0-9_\-]{8,}|sk_[A-Za-z0-9]{16,}|[A-Za-z0-9]{32,}(?![A-Za-z0-9_]))")
 _known: set[str] = set()
 
 

@@ -114,6 +114,8 @@ class FileProcessor:
         except HaltedError:
             return self._stopped(path, result)
         except RateLimitedError as exc:
+            if exc.retry_after is not None and exc.retry_after > policy.deadline:
+                raise EndpointError(f"{exc.message}; run the batch again then") from None  # parking cannot help
             self.parked[path_key(path)] = prepared
             result.outcome, result.retry_after = Outcome.PARKED, exc.retry_after
             result.error = f"{path}: {exc.message}"
