@@ -46,6 +46,10 @@ class InputError(EnrichError):
     exit_status = ExitStatus.INPUT
 
 
+class WriteError(InputError):
+    """A file cannot be written: disk full (ENOSPC), file-size limit (EFBIG), quota, read-only, no permission."""
+
+
 class ConfigError(EnrichError):
     """Settings, profile or prompt files are missing or wrong."""
 

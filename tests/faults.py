@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 from click.testing import Result
@@ -40,20 +37,6 @@ def clean_failure(result: Result, *statuses: int) -> str:
 
 def cli(*args: str, input: str | None = None) -> Result:
     return run_cli(*args, input=input)
-
-
-def enrich_process(*args: str, cwd: Path, env: dict[str, str] | None = None, **kwargs: object) -> list[str]:
-    """The command line that runs enrich as a separate process (for pipes, signals and terminals)."""
-    del cwd, env, kwargs
-    return [sys.executable, "-m", "enrich", *args]
-
-
-def run_process(
-    *args: str, cwd: Path, timeout: float = 60, stdin: int | None = subprocess.DEVNULL
-) -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run(
-        [sys.executable, "-m", "enrich", *args], cwd=cwd, env=dict(os.environ), capture_output=True, timeout=timeout, stdin=stdin
-    )
 
 
 def every_file(root: Path) -> dict[Path, bytes]:

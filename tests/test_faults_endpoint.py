@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from enrich.testing.fakeserver import FakeLLM, Reply, answer, completion, error, raw_message
+from enrich.testing.fakeserver import FakeLLM, Reply, completion, error, raw_message
 from tests.faults import clean_failure, cli, inbox, transcript
 
 
@@ -56,7 +56,7 @@ def test_a_lone_surrogate_in_an_answer_is_not_an_internal_error(fake_llm: FakeLL
     def reply(request: dict[str, object]) -> Reply:
         from enrich.testing.fakeserver import valid_answer
 
-        data = valid_answer(request)  # type: ignore[arg-type]
+        data = valid_answer(request)
         data.update(good)
         return Reply(body=json.dumps(completion(json.dumps(data))).encode())  # ensure_ascii: "\ud800" escaped
 
