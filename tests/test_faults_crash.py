@@ -49,3 +49,33 @@ def test_kill_9_at_random_points_of_a_batch_loses_nothing(isolated: Path, monkey
         assert not any(marker in text for text in asked), name
     leftovers = [p for p in isolated.rglob("*.tmp")]
     assert leftovers == []
+
+
+@pytest.mark.parametrize("presses", [1, 2])
+def test_ctrl_c_once_or_twice_in_a_batch_exits_130_with_no_partial_file(
+    isolated: Path, monkeypatch: pytest.MonkeyPatch, presses: int
+) -> None:
+    inbox(isolated, 4)
+    with FakeLLM(latency=1.5) as llm:
+        monkeypatch.setenv("OPENAI_BASE_URL", llm.base_url)
+        monkeypatch.setenv("OPENAI_API_KEY", "sk-test-SECRET-0123456789abcdef")
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "enrich", "batch", "inbox", "--jobs", "2"],
+            cwd=isolated,
+            env=dict(os.environ),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        deadline = time.monotonic() + 60
+        while not llm.requests and time.monotonic() < deadline:
+            time.sleep(0.05)
+        for _ in range(presses):
+            proc.send_signal(signal.SIGINT)
+            time.sleep(0.2)
+        out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, (proc.returncode, err)
+    assert b"Traceback" not in err and b"internal error" not in err, err
+    for draft in (isolated / "drafts").glob("*.md") if (isolated / "drafts").exists() else []:
+        split = split_front_matter(draft.read_text(encoding="utf-8"))
+        assert split is not None and isinstance(yaml.safe_load(split[0]), dict), draft
+    assert [p for p in isolated.rglob("*.tmp")] == []

@@ -154,6 +154,7 @@ def test_a_full_disk_for_the_cache_still_counts_the_paid_answers(
     assert "2 model call(s)" in result.output, result.output
     assert "$0.0000" not in result.output or "0 tokens" not in result.output
     assert len(list((isolated / "drafts").glob("*.md"))) == 2
+    assert "not cached" in result.output and "no space left" in result.output
 
 
 def test_a_temp_file_a_kill_left_in_the_cache_is_cleaned_on_the_next_run(fake_llm: FakeLLM, isolated: Path) -> None:
@@ -261,3 +262,24 @@ def test_a_broken_editor_in_review_says_so_and_stays_on_the_draft(
     assert result.exit_code == 0, result.output
     assert "the editor failed" in result.output
     assert draft.read_bytes() == before
+
+
+@pytest.mark.parametrize("sep", ["\u2028", "\u2029", "\x85"])
+def test_a_line_separator_in_the_transcript_and_the_answer_leaves_a_draft_that_parses(
+    fake_llm: FakeLLM, isolated: Path, sep: str
+) -> None:
+    import yaml
+
+    from enrich.frontmatter.split import split_front_matter
+    from enrich.frontmatter.yaml12 import load_data
+    from enrich.testing.fakeserver import answer, valid_answer
+
+    path = transcript(isolated, "talk.txt", f"订阅我的频道{sep}点赞{sep}\n" + TRANSCRIPT)
+    fake_llm.responder = lambda request: answer({**valid_answer(request), "title": f"标题{sep}第二行"})
+    assert cli(str(path)).exit_code == 0
+    head = split_front_matter((isolated / "drafts" / "talk.md").read_text(encoding="utf-8"))
+    assert head is not None
+    assert yaml.safe_load(head[0])["title"] == f"标题{sep}第二行"
+    assert load_data(head[0])["title"] == f"标题{sep}第二行"
+    assert cli("check", "drafts/talk.md").exit_code in (0, 1)
+    assert "Traceback" not in cli("check", "drafts/talk.md").output

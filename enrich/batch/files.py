@@ -52,7 +52,6 @@ class FileProcessor:
         self.out = out
         self.move_done = move_done
         self.parked: dict[str, Prepared] = {}
-        self.cache_errors: list[str] = []  # cache writes that failed (disk full): drafts written anyway
 
     def process(self, path: Path, started: float) -> FileResult:
         """The file's result; raises EnrichError when it fails (the caller records it)."""
@@ -166,7 +165,7 @@ class FileProcessor:
         try:
             self.site.cache.put(entry)
         except WriteError as exc:  # the answer is paid for: counted above, and the draft is still written
-            self.cache_errors.append(str(exc))
+            result.error = f"not cached: {exc}"
         return entry
 
     @staticmethod
