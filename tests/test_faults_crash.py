@@ -72,7 +72,7 @@ def test_ctrl_c_once_or_twice_in_a_batch_exits_130_with_no_partial_file(
         for _ in range(presses):
             proc.send_signal(signal.SIGINT)
             time.sleep(0.2)
-        out, err = proc.communicate(timeout=60)
+        _out, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, (proc.returncode, err)
     assert b"Traceback" not in err and b"internal error" not in err, err
     for draft in (isolated / "drafts").glob("*.md") if (isolated / "drafts").exists() else []:
