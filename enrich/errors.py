@@ -46,8 +46,15 @@ class InputError(EnrichError):
     exit_status = ExitStatus.INPUT
 
 
-class WriteError(InputError):
-    """A file cannot be written: disk full (ENOSPC), file-size limit (EFBIG), quota, read-only, no permission."""
+class WriteError(InputError, OSError):
+    """A file cannot be written: disk full (ENOSPC), file-size limit (EFBIG), quota, read-only, no permission.
+
+    Also an OSError carrying the errno, so best-effort writers that ignore OSError (caches of
+    capabilities, logs) keep doing so."""
+
+    def __init__(self, message: str, *, path: str | None = None, errno: int | None = None) -> None:
+        super().__init__(message, path=path)
+        self.errno = errno
 
 
 class ConfigError(EnrichError):

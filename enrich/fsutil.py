@@ -37,7 +37,9 @@ def atomic_write(path: Path, data: str | bytes, *, mode: int | None = None, excl
     except OSError as exc:
         if exc.errno not in _WRITE_FAULTS:
             raise
-        raise WriteError(f"cannot write: {_WRITE_FAULTS[exc.errno]}; the previous file is unchanged", path=str(path)) from None
+        raise WriteError(
+            f"cannot write: {_WRITE_FAULTS[exc.errno]}; the previous file is unchanged", path=str(path), errno=exc.errno
+        ) from None
 
 
 def _atomic_write(path: Path, data: str | bytes, *, mode: int | None, exclusive: bool) -> None:

