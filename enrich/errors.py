@@ -46,6 +46,17 @@ class InputError(EnrichError):
     exit_status = ExitStatus.INPUT
 
 
+class WriteError(InputError, OSError):
+    """A file cannot be written: disk full (ENOSPC), file-size limit (EFBIG), quota, read-only, no permission.
+
+    Also an OSError carrying the errno, so best-effort writers that ignore OSError (caches of
+    capabilities, logs) keep doing so."""
+
+    def __init__(self, message: str, *, path: str | None = None, errno: int | None = None) -> None:
+        super().__init__(message, path=path)
+        self.errno = errno
+
+
 class ConfigError(EnrichError):
     """Settings, profile or prompt files are missing or wrong."""
 

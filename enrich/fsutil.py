@@ -8,15 +8,41 @@ atomically (link instead of rename), so two processes can never both "create" th
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import tempfile
 from pathlib import Path
 
-from enrich.errors import ExistsError
+from enrich.errors import ExistsError, WriteError
+
+_WRITE_FAULTS = {
+    errno.ENOSPC: "no space left on the device",
+    errno.EFBIG: "file too large (a file-size limit)",
+    errno.EDQUOT: "disk quota exceeded",
+    errno.EROFS: "read-only file system",
+    errno.EACCES: "permission denied",
+    errno.EPERM: "operation not permitted",
+    errno.ENOTDIR: "a path component is a file, not a folder",
+    errno.EEXIST: "a path component is a file, not a folder",
+}
 
 
 def atomic_write(path: Path, data: str | bytes, *, mode: int | None = None, exclusive: bool = False) -> None:
-    """Write `data` to `path` atomically; keep the existing file's mode unless `mode` is given."""
+    """Write `data` to `path` atomically; keep the existing file's mode unless `mode` is given.
+
+    A write the system refuses (disk full, size limit, read-only, a file where a folder should be) is
+    one WriteError naming the file and the cause; the old file is left as it was."""
+    try:
+        _atomic_write(path, data, mode=mode, exclusive=exclusive)
+    except OSError as exc:
+        if exc.errno not in _WRITE_FAULTS:
+            raise
+        raise WriteError(
+            f"cannot write: {_WRITE_FAULTS[exc.errno]}; the previous file is unchanged", path=str(path), errno=exc.errno
+        ) from None
+
+
+def _atomic_write(path: Path, data: str | bytes, *, mode: int | None, exclusive: bool) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     payload = data.encode("utf-8") if isinstance(data, str) else data
     if mode is None:

@@ -249,7 +249,8 @@ def build_profile(data: dict[str, Any], origins: dict[str, str], where: str = DE
     for rule, sev in severity.items():
         _choice(sev, SEVERITIES, f"severity.{rule}", place)
     unknown_keys = _choice(data.get("unknown_keys", "warning"), SEVERITIES, "unknown_keys", place)
-    severity.setdefault("unknown-key", unknown_keys)
+    if origins.get("severity.unknown-key", DEFAULT_ORIGIN) == DEFAULT_ORIGIN:
+        severity["unknown-key"] = unknown_keys  # `unknown_keys` decides unless [severity] unknown-key was set
     approval = place.table(data, "approval")
     place.unknown(set(approval) - set(specs), "approval.")
     key_order = data.get("key_order", sorted(specs))

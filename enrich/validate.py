@@ -73,7 +73,7 @@ def validate_value(spec: FieldSpec, value: Any, profile: Profile) -> list[Proble
         elif value == "":
             if spec.required:
                 add("missing-key", "empty; a date 'YYYY-MM-DD' is required")
-        elif not spec.compiled_pattern().match(value):  # type: ignore[union-attr]
+        elif not spec.compiled_pattern().fullmatch(value):  # type: ignore[union-attr]
             add("pattern", f"{value!r} is not a date of the form YYYY-MM-DD")
         elif not is_real_date(value):
             add("date-invalid", f"{value!r} is not a real date")
@@ -131,7 +131,7 @@ def _check_string(spec: FieldSpec, value: str, add: Any) -> None:
         add("enum", f"{value!r} is not allowed{suggestion}")
         return
     pattern = spec.compiled_pattern()
-    if pattern is not None and value != "" and not pattern.match(value):
+    if pattern is not None and value != "" and not pattern.fullmatch(value):
         add("pattern", f"{value!r} does not match {spec.pattern}")
     if spec.type == "string":
         if value == "":

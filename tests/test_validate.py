@@ -197,19 +197,10 @@ def test_a_tag_that_is_not_kebab_case_is_a_pattern_problem_at_its_index(profile:
     assert problems[0].describe().startswith("tags[1]: ")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: patterns use re.match with a '$'-anchored regex, and '$' also matches before a trailing newline, "
-    "so 'ai-ml\\n' passes the kebab-case rule (should be fullmatch or \\Z)",
-)
 def test_a_tag_with_a_trailing_newline_is_not_kebab_case(profile: Profile) -> None:
     assert found(check(profile, "tags", ["monolith-migration", "microservices", "ai-ml\n"])) == [("tags", "pattern", 2)]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: the same '$' anchor lets a source URL with a trailing newline pass '^(https?://\\S+)?$'",
-)
 def test_a_source_with_a_trailing_newline_does_not_match(profile: Profile) -> None:
     assert found(check(profile, "source", "https://example.com/post\n")) == [("source", "pattern", None)]
 
@@ -451,11 +442,6 @@ def test_the_unknown_key_severity_decides_what_an_unknown_key_is(isolated: Path,
     assert [p.severity for p in validate_front_matter(values, profile)] == ([severity] if severity else [])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug (enrich/profile.py build_profile): a site's top-level `unknown_keys` is ignored, because "
-    "severity.setdefault('unknown-key', ...) never overrides the default profile's [severity] unknown-key = 'warning'",
-)
 @pytest.mark.parametrize(("setting", "severity"), [("error", "error"), ("off", None)])
 def test_the_unknown_keys_setting_decides_what_an_unknown_key_is(isolated: Path, setting: str, severity: str | None) -> None:
     profile = write_site_profile(isolated, f'[profile]\nunknown_keys = "{setting}"\n')

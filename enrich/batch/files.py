@@ -21,7 +21,7 @@ from enrich.batch.prices import Budget
 from enrich.batch.report import FileResult, Outcome, failed_result, not_started_result
 from enrich.batch.state import SiteState, path_key, read_existing, sha256_text
 from enrich.batch.stop import Stop
-from enrich.errors import EndpointError, EnrichError, ExistsError, HaltedError, RateLimitedError
+from enrich.errors import EndpointError, EnrichError, ExistsError, HaltedError, RateLimitedError, WriteError
 from enrich.fsutil import atomic_write
 from enrich.model.policy import RetryPolicy
 
@@ -30,6 +30,9 @@ if TYPE_CHECKING:
     from enrich.draft.prepare import Prepared
 
 STOPPED_EARLY = "the batch stopped early"
+
+
+LONGEST_PARK = 60.0  # seconds: a Retry-After longer than this and the file's deadline fails the file at once
 
 
 class FileProcessor:
@@ -76,7 +79,15 @@ class FileProcessor:
             result.outcome = Outcome.DRAFTED
         else:
             result.flags = list(entry.flags)
-        if not self._write(target, entry.text):
+        try:
+            written = self._write(target, entry.text)
+        except WriteError as exc:
+            if result.outcome != Outcome.DRAFTED:
+                raise
+            result.outcome, result.error = Outcome.FAILED, f"{exc} (the answer is counted: {result.calls} call(s))"
+            result.seconds = time.perf_counter() - started
+            return result  # the answer is paid for: its tokens and cost stay in the summary
+        if not written:
             result.outcome = Outcome.KEPT
         else:
             self.site.record_written(path, target, key, entry.text)
@@ -114,6 +125,8 @@ class FileProcessor:
         except HaltedError:
             return self._stopped(path, result)
         except RateLimitedError as exc:
+            if exc.retry_after is not None and exc.retry_after > max(policy.deadline, LONGEST_PARK):
+                raise EndpointError(f"{exc.message}; run the batch again then") from None  # never sleep that long
             self.parked[path_key(path)] = prepared
             result.outcome, result.retry_after = Outcome.PARKED, exc.retry_after
             result.error = f"{path}: {exc.message}"
@@ -144,12 +157,15 @@ class FileProcessor:
             flags=flags,
             created=now_iso(),
         )
-        self.site.cache.put(entry)
         result.tokens_in, result.tokens_out, result.calls = prov.tokens_in, prov.tokens_out, prov.calls
         result.model_seconds = draft.model_seconds
         result.flags = flags
         result.cost = self.budget.cost(self.budget.model, prov.tokens_in, prov.tokens_out)
         self.budget.spend(result.cost)
+        try:
+            self.site.cache.put(entry)
+        except WriteError as exc:  # the answer is paid for: counted above, and the draft is still written
+            result.error = f"not cached: {exc}"
         return entry
 
     @staticmethod

@@ -26,12 +26,14 @@ class InboxLock:
         self.path = path
         self.inbox = inbox
         self._fd: int | None = None
+        self._folder_fd: int | None = None
 
     def __enter__(self) -> InboxLock:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            self._lock_folder()
         except BlockingIOError:
             holder = os.pread(fd, 200, 0).decode("utf-8", "replace").strip()
             os.close(fd)
@@ -45,7 +47,22 @@ class InboxLock:
         self._fd = fd
         return self
 
+    def _lock_folder(self) -> None:
+        """Also lock the inbox folder itself: the same folder whatever the site root (a run started from
+        another folder), the spelling of its path or a symlink to it. Raises BlockingIOError when held."""
+        if self._folder_fd is None and self.inbox.is_dir():
+            folder = os.open(self.inbox.resolve(), os.O_RDONLY | os.O_DIRECTORY)
+            try:
+                fcntl.flock(folder, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                os.close(folder)
+                raise
+            self._folder_fd = folder
+
     def __exit__(self, *exc: object) -> None:
+        if self._folder_fd is not None:
+            os.close(self._folder_fd)
+            self._folder_fd = None
         if self._fd is not None:
             with contextlib.suppress(OSError):
                 os.ftruncate(self._fd, 0)

@@ -143,6 +143,8 @@ class BatchRun:
             except KeyboardInterrupt:  # while parked files wait for the endpoint
                 self.stop.interrupt()
         for path in inputs:
+            if path_key(path) not in results:  # a second Ctrl-C cut the bookkeeping short
+                results[path_key(path)] = self._record(self.files.not_started(path))
             left = results.get(path_key(path))
             if left is not None and left.outcome == Outcome.PARKED:  # stopped while parked
                 left.outcome = Outcome.NOT_STARTED

@@ -20,6 +20,7 @@ from enrich import __version__
 
 F = TypeVar("F", bound=Callable[..., Any])
 INTERNAL_ERROR = 70
+SIGPIPE_EXIT = 141  # 128 + SIGPIPE: what a tool killed by a closed pipe reports
 
 
 def error_line(message: str) -> None:
@@ -27,6 +28,26 @@ def error_line(message: str) -> None:
     from enrich.redact import redact
 
     click.echo(f"enrich: {redact(message)}", err=True)
+
+
+def _debug_traceback() -> None:
+    """ENRICH_DEBUG=1: the traceback on stderr, redacted like every other line (an error may quote a key)."""
+    import traceback
+
+    from enrich.redact import redact
+
+    sys.stderr.write(redact(traceback.format_exc()))
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush does not fail again on the closed pipe."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+    finally:
+        os.close(devnull)
 
 
 def guarded(fn: F) -> F:
@@ -40,9 +61,12 @@ def guarded(fn: F) -> F:
             code = fn(*args, **kwargs)
         except EnrichError as exc:
             if os.environ.get("ENRICH_DEBUG") == "1":
-                raise
+                _debug_traceback()
             error_line(str(exc))
             sys.exit(int(exc.exit_status))
+        except BrokenPipeError:  # piped into `head`: the reader has gone, so stop quietly as other tools do
+            _quiet_stdout()
+            sys.exit(SIGPIPE_EXIT)
         except KeyboardInterrupt:
             error_line("interrupted")
             sys.exit(int(ExitStatus.INTERRUPTED))
@@ -50,7 +74,7 @@ def guarded(fn: F) -> F:
             raise
         except Exception as exc:  # the last line of defence: never a traceback for a user
             if os.environ.get("ENRICH_DEBUG") == "1":
-                raise
+                _debug_traceback()
             error_line(f"internal error: {type(exc).__name__}: {exc} (ENRICH_DEBUG=1 shows the traceback)")
             sys.exit(INTERNAL_ERROR)
         sys.exit(int(code or 0))

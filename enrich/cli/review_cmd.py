@@ -101,7 +101,11 @@ def review_command(drafts: tuple[Path, ...], to: Path | None, show_all: bool, re
                 counts["skipped"] += 1
                 break
             if key == "e":
-                click.edit(filename=str(path))
+                try:
+                    click.edit(filename=str(path))
+                except click.ClickException as exc:  # no editor, or it failed: say so and stay on this draft
+                    error_line(f"{path}: the editor failed ({exc.format_message()}); set $VISUAL or $EDITOR")
+                    continue
                 try:
                     changes = reviewer.record_edit(path, view)
                 except EnrichError as exc:

@@ -19,13 +19,22 @@ from string import Template
 
 from enrich.errors import ConfigError
 
-# Strings that local servers may turn into real control tokens if found in user text.
-_CONTROL_TOKENS = re.compile(r"<\|[a-z_]{2,20}\|>|</?think>|</?transcript>|</?notes>|</?previous_answer>", re.I)
+# Strings that local servers may turn into real control tokens if found in user text: ChatML and Phi
+# (`<|im_start|>`, `<|end|>`), Llama 3 (`<|eot_id|>`, `<|reserved_special_token_0|>`), DeepSeek
+# (`<｜end▁of▁sentence｜>`, full-width bars), Gemma (`<start_of_turn>`), Llama 2 and Mistral (`[INST]`,
+# `<<SYS>>`, `<s>`, `</s>`), Qwen's `<think>`, and our own delimiters.
+_CONTROL_TOKENS = re.compile(
+    r"<\|[^|<>\s]{1,60}\|>|<｜[^｜<>]{1,60}｜>"
+    r"|</?(?:think|transcript|notes|previous_answer|start_of_turn|end_of_turn|bos|eos|pad|s)>"
+    r"|<</?SYS>>|\[/?(?:INST|SYSTEM_PROMPT|AVAILABLE_TOOLS|TOOL_CALLS|TOOL_RESULTS)\]",
+    re.I,
+)
+_DEFUSED = str.maketrans({"<": "‹", ">": "›", "[": "［", "]": "］"})
 
 
 def neutralise(text: str) -> str:
     """Transcript text with chat-template control tokens and our own delimiters defused."""
-    return _CONTROL_TOKENS.sub(lambda m: m.group(0).replace("<", "‹").replace(">", "›"), text)
+    return _CONTROL_TOKENS.sub(lambda m: m.group(0).translate(_DEFUSED), text)
 
 
 @dataclass(frozen=True)

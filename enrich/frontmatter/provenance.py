@@ -12,6 +12,7 @@ review. Approval strips it. Stdlib only: `enrich check` reads it.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -20,6 +21,11 @@ VERSION = 1
 
 # Where a field's value came from.
 SOURCES = ("metadata", "model", "offline", "default", "person", "vocabulary")
+
+
+# Escaped in the comment: line breaks JSON leaves alone (U+2028, U+2029; U+0085 and the rest of C1 below)
+# and every character YAML 1.1 readers refuse even in a comment (DEL, C1 controls, U+FFFE, lone surrogates).
+_UNSAFE_IN_A_LINE = re.compile("[\u2028\u2029]|[^\t\x20-\x7e\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 @dataclass
@@ -58,7 +64,9 @@ class Provenance:
     version: int = VERSION
 
     def to_json(self) -> str:
-        return json.dumps(asdict(self), ensure_ascii=False, separators=(",", ":"))
+        """One line whatever the values hold, readable by YAML 1.1 and 1.2 and valid UTF-8 (see _UNSAFE_IN_A_LINE)."""
+        text = json.dumps(asdict(self), ensure_ascii=False, separators=(",", ":"))
+        return _UNSAFE_IN_A_LINE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)
 
     def to_comment(self) -> str:
         return MARKER + self.to_json()

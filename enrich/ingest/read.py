@@ -90,6 +90,21 @@ def _utf16_without_bom(data: bytes) -> str | None:
         return "utf-16-le"
     if even > len(sample) // 4 and odd == 0:
         return "utf-16-be"
+    return _utf16_text(data) if len(data) % 2 == 0 else None  # Chinese: few NUL bytes, on either side
+
+
+def _utf16_text(data: bytes) -> str | None:
+    """The UTF-16 byte order under which `data` decodes to text (no NUL, controls or unpaired surrogates,
+    mostly CJK, Latin and punctuation), else None: what Chinese text without a BOM looks like."""
+    for encoding in ("utf-16-le", "utf-16-be"):
+        try:
+            text = data[:4096].decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        common = sum(1 for ch in text if ch.isprintable() or ch in "\n\r\t") - text.count("\x00")
+        cjk = sum(1 for ch in text if "\u3000" <= ch <= "\u9fff" or "\uff00" <= ch <= "\uffef")
+        if text and common == len(text) and (cjk + sum(ch.isascii() for ch in text)) >= 0.9 * len(text):
+            return encoding
     return None
 
 
@@ -228,10 +243,16 @@ def _looks_like_video_id(stem: str) -> bool:
 def read_source(path: Path) -> Source:
     """Read one input file into a Source, or raise InputError naming the file and the problem."""
     name = str(path)
-    if not path.exists():
-        raise InputError("no such file", path=name)
+    try:
+        path.stat()
+    except OSError as exc:  # a symlink loop (ELOOP), a dangling link, no permission
+        raise InputError(
+            "no such file" if isinstance(exc, FileNotFoundError) else f"cannot read: {exc.strerror}", path=name
+        ) from None
     if path.is_dir():
         raise InputError("is a folder; use `enrich batch` for a folder", path=name)
+    if not path.is_file():  # a FIFO or a device: reading it would block or never end
+        raise InputError("not a regular file", path=name)
     fmt = FORMATS.get(path.suffix.lower())
     if fmt is None:
         raise InputError(f"unsupported file type {path.suffix or '(none)'}; expected .txt, .md, .srt or .vtt", path=name)

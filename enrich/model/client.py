@@ -14,6 +14,7 @@ from __future__ import annotations
 import gc
 import json
 import re
+import sys
 import threading
 import time
 from contextvars import ContextVar
@@ -80,11 +81,30 @@ def _gated_http_client(gate: RateGate, built_one: threading.Event) -> Any:
             built_one.set()
             with gate.slot():
                 deadline = _DEADLINE.get()
-                if deadline is not None:
-                    gate.admit(deadline)  # after taking a slot: a 429 seen meanwhile still holds us
-                return super().send(*args, **kwargs)
+                if deadline is None or kwargs.get("stream"):
+                    return super().send(*args, **kwargs)
+                gate.admit(deadline)  # after taking a slot: a 429 seen meanwhile still holds us
+                response = super().send(*args, **{**kwargs, "stream": True})
+                _read_within(response, deadline)
+                return response
 
     return GatedHttpClient()
+
+
+def _read_within(response: Any, deadline: Deadline) -> None:
+    """Read the whole body, but never past the file's deadline: the HTTP client's timeout is per read,
+    so a server that trickles one byte at a time would otherwise never time out."""
+    http = sys.modules[type(response).__module__.split(".")[0]]  # httpx or httpx2, whichever openai uses
+    chunks: list[bytes] = []
+    try:
+        for chunk in response.iter_bytes():
+            chunks.append(chunk)
+            if deadline.remaining() <= 0:
+                raise http.ReadTimeout("the answer was still arriving at the file's deadline", request=response.request)
+    except BaseException:
+        response.close()
+        raise
+    response._content = b"".join(chunks)  # what response.read() stores
 
 
 def import_openai() -> None:
@@ -186,6 +206,8 @@ class LLMClient:
             if choice is None:
                 raise EndpointError(f"{self.host} returned no choices")
             message = choice.message
+            if message is None or not hasattr(message, "content"):  # null, or not an object
+                raise not_a_completion(self.host)
             refusal = getattr(message, "refusal", None)
             if refusal:
                 raise EndpointError(f"the model refused: {str(refusal)[:200]}")
@@ -197,6 +219,8 @@ class LLMClient:
                     continue
                 raise EndpointError(f"the answer was cut off at {max_tokens} tokens (raise max_output_tokens)")
             content = message.content or ""
+            if not isinstance(content, str):
+                raise EndpointError(f"{self.host} returned an answer whose content is not text ({type(content).__name__})")
             if not content.strip():
                 raise EndpointError(f"{self.host} returned an empty answer")
             return Answer(data=parse_json_answer(content), raw=content, response_format=fmt, usage=usage)

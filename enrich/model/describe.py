@@ -54,6 +54,8 @@ def describe(exc: BaseException, fault: Fault, host: str) -> EndpointError | Par
         return EndpointError(f"{host} kept rate-limiting (429) after retries", status=status)
     if fault is Fault.SERVER and status is not None and status >= 500:
         return EndpointError(f"{host} failed with {status} after retries: {detail}", status=status)
+    if fault is Fault.SERVER and status is None:
+        return EndpointError(f"{host} closed the connection before the answer was complete (after retries): {detail}")
     if fault is Fault.CONTEXT_LENGTH:
         return EndpointError(f"the transcript is too long for the model's context ({message[:160]}); set max_input_tokens lower")
     if fault is Fault.CONTENT_FILTER:
@@ -72,7 +74,12 @@ def not_a_completion(host: str) -> EndpointError:
 
 def parked(wait: float) -> RateLimitedError:
     """The endpoint asked for a wait past the file's deadline: batch parks the file and tries it later."""
-    return RateLimitedError(f"rate limited: Retry-After {wait:.0f}s is past this file's deadline", retry_after=wait)
+    import datetime as dt
+
+    at = dt.datetime.now() + dt.timedelta(seconds=min(wait, 3.0e8))
+    until = at.strftime("%H:%M" if at.date() == dt.date.today() else "%Y-%m-%d %H:%M")
+    text = f"rate limited until {until} (Retry-After {wait:.0f}s is past this file's deadline)"
+    return RateLimitedError(text, retry_after=wait)
 
 
 def _bad_request(message: str, host: str) -> EndpointError | ParamRejected | FormatRejected:

@@ -156,7 +156,7 @@ class RetryPolicy:
         if isinstance(exc, openai.APITimeoutError):
             return Fault.TIMEOUT
         if isinstance(exc, openai.APIConnectionError):
-            return Fault.UNREACHABLE
+            return Fault.SERVER if _answer_cut(exc) else Fault.UNREACHABLE
         status = getattr(exc, "status_code", None)
         if isinstance(status, int):
             return self.classify_status(status, error_code(exc), str(getattr(exc, "message", exc)))
@@ -225,6 +225,12 @@ def parse_duration(text: str) -> float | None:
     if not _DURATION.fullmatch(text):
         return None
     return sum(float(number) * _UNIT_SECONDS[unit] for number, unit in _DURATION_PART.findall(text))
+
+
+def _answer_cut(exc: BaseException) -> bool:
+    """The server was reached but closed the connection mid-answer (the HTTP client's protocol or read error;
+    by name: openai's HTTP library is httpx or httpx2 depending on its version)."""
+    return type(exc.__cause__).__name__ in ("RemoteProtocolError", "ReadError")
 
 
 def error_code(exc: BaseException) -> str:

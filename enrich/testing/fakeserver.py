@@ -27,6 +27,8 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
     content_type: str = "application/json"
+    trickle: float = 0.0  # seconds between the body's bytes: a server that never quite stalls
+    cut_after: int | None = None  # send only this many bytes of the body, then close the connection
 
 
 def completion(
@@ -59,6 +61,13 @@ def answer(obj: Any, **kwargs: Any) -> Reply:
     """A 200 whose message content is `obj` as JSON (or a raw string)."""
     content = obj if isinstance(obj, str) else json.dumps(obj, ensure_ascii=False)
     return Reply(body=json.dumps(completion(content, **kwargs)).encode())
+
+
+def raw_message(message: Any) -> Reply:
+    """A 200 whose `message` is exactly `message` (None, a list for content...): the odd shapes servers send."""
+    body = completion("x")
+    body["choices"][0]["message"] = message
+    return Reply(body=json.dumps(body).encode())
 
 
 def error(
@@ -193,7 +202,17 @@ class FakeLLM:
                     for name, value in reply.headers.items():
                         self.send_header(name, value)
                     self.end_headers()
-                    self.wfile.write(body)
+                    if reply.cut_after is not None:
+                        self.wfile.write(body[: reply.cut_after])
+                        self.wfile.flush()
+                        self.close_connection = True
+                    elif reply.trickle:
+                        for i in range(len(body)):
+                            self.wfile.write(body[i : i + 1])
+                            self.wfile.flush()
+                            time.sleep(reply.trickle)
+                    else:
+                        self.wfile.write(body)
                 except (BrokenPipeError, ConnectionResetError):
                     pass
 
