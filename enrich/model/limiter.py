@@ -22,7 +22,7 @@ from enrich.model.policy import Deadline, parse_duration, try_again_in
 
 MINUTE = 60.0
 PROBE_WAIT = 10.0
-SKEW = 0.1  # seconds between a request leaving and the server counting it (allowed for in its headers)
+SKEW = 0.3  # seconds between a request leaving and the server counting it (allowed for in its headers)
 KINDS = ("requests", "tokens")
 
 
