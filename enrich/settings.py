@@ -57,6 +57,8 @@ class Settings:
     temperature: float = 0.2
     max_output_tokens: int = 2000
     max_input_tokens: int | None = None  # None: the model's known context window
+    rpm: float | None = None  # requests per minute the endpoint allows; None: learned from its headers
+    tpm: float | None = None  # tokens per minute (prompt plus answer room); None: learned from its headers
     response_format: ResponseFormat = "auto"
     prompts_dir: Path | None = None  # None: .enrich/prompts in the site
     cache_dir: Path | None = None  # None: the user cache folder's default (site.user_cache_dir)
@@ -144,6 +146,13 @@ def _number(value: object) -> float:
         raise TypeError("a number") from None
 
 
+def _per_minute(value: object) -> float:
+    number = _number(value)
+    if not number > 0:
+        raise TypeError("a number above 0 (per minute)")
+    return number
+
+
 def _response_format(value: object) -> str:
     if not isinstance(value, str) or value not in RESPONSE_FORMATS:
         raise TypeError(f"one of {', '.join(RESPONSE_FORMATS)}")
@@ -163,6 +172,8 @@ _SCALARS: dict[str, tuple[str | None, Callable[[object], object]]] = {
     "temperature": ("ENRICH_TEMPERATURE", _number),
     "max_output_tokens": ("ENRICH_MAX_OUTPUT_TOKENS", _integer),
     "max_input_tokens": ("ENRICH_MAX_INPUT_TOKENS", _integer),
+    "rpm": ("ENRICH_RPM", _per_minute),
+    "tpm": ("ENRICH_TPM", _per_minute),
     "response_format": ("ENRICH_RESPONSE_FORMAT", _response_format),
     "prompts_dir": ("ENRICH_PROMPTS_DIR", _path),
     "cache_dir": (site.CACHE_ENV, _path),

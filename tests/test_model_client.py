@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from enrich.errors import EndpointError, ExitStatus, HaltedError
+from enrich.errors import EndpointError, ExitStatus, HaltedError, RateLimitedError
 from enrich.model.client import LLMClient
 from enrich.model.gate import RateGate
 from enrich.model.policy import Deadline
@@ -276,16 +276,21 @@ def test_an_azure_endpoint_goes_through_the_same_gated_client(fake_llm: FakeLLM)
     assert fake_llm.headers[0]["api-key"] == "sk-test-SECRET-0123456789abcdef"
 
 
-def test_a_429_on_the_last_attempt_still_holds_every_worker(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_429_is_retried_past_max_attempts_and_holds_every_worker(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ENRICH_MAX_ATTEMPTS", "1")
     gate = RateGate()
     with FakeLLM() as llm:
+        llm.push(error(429, "slow down", headers={"retry-after": "1"}), error(429, "slow down", headers={"retry-after": "1"}))
+        client = _client(llm, gate, monkeypatch)
+        started = time.monotonic()
+        client.complete_json(MESSAGES, SCHEMA, "fm", Deadline(30))
+    assert len(llm.requests) == 3 and time.monotonic() - started >= 1.8  # a rate limit never fails while the deadline allows
+    with FakeLLM() as llm:
         llm.push(error(429, "slow down", headers={"retry-after": "5"}))
         client = _client(llm, gate, monkeypatch)
-        with pytest.raises(EndpointError, match=r"kept rate-limiting \(429\)") as caught:
-            client.complete_json(MESSAGES, SCHEMA, "fm", Deadline(30))
-    assert caught.value.status == 429 and not caught.value.fatal  # batch parks the file
-    assert 4.0 < gate.wait_time() <= 5.0  # the other workers wait too (the old code forgot this one)
+        with pytest.raises(RateLimitedError):
+            client.complete_json(MESSAGES, SCHEMA, "fm", Deadline(3))  # past the deadline: batch parks the file
+    assert 4.0 < gate.wait_time() <= 5.0  # the other workers wait too
 
 
 def test_no_request_left_in_the_window_holds_every_worker_until_it_resets(monkeypatch: pytest.MonkeyPatch) -> None:

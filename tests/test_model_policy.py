@@ -203,11 +203,13 @@ def test_a_wait_past_the_deadline_that_is_not_a_rate_limit_gives_up() -> None:
     assert decision.action is Action.GIVE_UP and decision.fault is Fault.SERVER
 
 
-def test_the_last_attempt_gives_up_but_a_429_still_holds_the_others() -> None:
+def test_the_last_attempt_gives_up_but_a_429_is_retried_while_the_deadline_allows() -> None:
     policy = RetryPolicy(attempts=3)
     assert policy.decide(StatusError(503), 2, Deadline(600)).action is Action.RETRY
+    assert policy.decide(StatusError(503), 3, Deadline(600)).action is Action.GIVE_UP
     last = policy.decide(StatusError(429, headers={"retry-after": "2"}), 3, Deadline(600))
-    assert last.action is Action.GIVE_UP and last.hold == 2.0
+    assert last.action is Action.RETRY and last.hold == 2.0  # a rate limit is not counted against the attempts
+    assert policy.decide(StatusError(429, headers={"retry-after": "20"}), 9, Deadline(10)).action is Action.PARK
     assert RetryPolicy(attempts=1).decide(StatusError(503), 1, Deadline(600)).action is Action.GIVE_UP
 
 

@@ -111,15 +111,15 @@ class FileProcessor:
     def _draft(self, path: Path, prepared: Prepared, key: str, result: FileResult) -> CacheEntry | FileResult:
         """Ask the model (within the budget) and store the draft in the cache; the result itself when parked."""
         policy = RetryPolicy.from_settings(self.drafter.settings)
-        estimate = 0.0
+        estimate = 0.0  # reserved for this file: it fits the budget, so a budget stop does not hold it back
         if self.budget.limited and self.budget.price is not None:
             estimate = self.budget.price.cost(*self.drafter.estimate_tokens(prepared))
-            over = self.budget.reserve(estimate)
+            over = self.budget.reserve(estimate, wait=True)
             if over is not None:
-                self.stop.halt(over)
+                self.stop.halt(over, gate=False)  # files already reserved and in flight fit: they go on
                 estimate = 0.0  # nothing was reserved
         try:
-            if self.stop.is_set():
+            if self.stop.is_set() and not estimate:  # a fatal error or Ctrl-C also halts the gate
                 return self._stopped(path, result)
             draft = self.drafter.draft_prepared(prepared, policy.new_deadline())
         except HaltedError:

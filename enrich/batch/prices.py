@@ -87,6 +87,7 @@ class Budget:
         self.spent = 0.0
         self._reserved = 0.0
         self._lock = threading.Lock()
+        self._changed = threading.Condition(self._lock)
 
     @classmethod
     def for_drafter(cls, drafter: Drafter, max_cost: float | None = None) -> Budget:
@@ -106,21 +107,35 @@ class Budget:
         price = price_for(model, self.prices)
         return None if price is None else price.cost(tokens_in, tokens_out)
 
-    def reserve(self, estimate: float) -> str | None:
-        """Set `estimate` aside for a file about to be sent; the reason to stop instead when it would pass --max-cost."""
-        with self._lock:
-            if self.max_cost is not None and self.spent + self._reserved + estimate > self.max_cost:
-                return (
-                    f"--max-cost ${self.max_cost:.2f} reached (spent ${self.spent:.4f}; "
-                    f"the next file would cost about ${estimate:.4f})"
-                )
+    def reserve(self, estimate: float, *, wait: bool = False) -> str | None:
+        """Set `estimate` aside for a file about to be sent; the reason to stop instead when it would pass --max-cost.
+
+        `wait`: while other files are in flight, a file that does not fit waits for them (their actual
+        cost usually comes in under its estimate), and is refused only once nothing more can be released.
+        """
+        with self._changed:
+            while self.max_cost is not None and self.spent + self._reserved + estimate > self.max_cost:
+                if self._reserved <= 0 or not wait:
+                    return (
+                        f"--max-cost ${self.max_cost:.2f} reached: spent ${self.spent:.4f}, "
+                        f"${max(self._reserved, 0.0):.4f} reserved for files in flight; "
+                        f"the next file would cost about ${estimate:.4f}"
+                    )
+                self._changed.wait(timeout=1.0)
             self._reserved += estimate
             return None
 
-    def release(self, estimate: float) -> None:
+    @property
+    def reserved(self) -> float:
         with self._lock:
+            return self._reserved
+
+    def release(self, estimate: float) -> None:
+        with self._changed:
             self._reserved -= estimate
+            self._changed.notify_all()
 
     def spend(self, cost: float | None) -> None:
-        with self._lock:
+        with self._changed:
             self.spent += cost or 0.0
+            self._changed.notify_all()

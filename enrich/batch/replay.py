@@ -42,9 +42,17 @@ class CaptureClient(LLMClient):
 
     _local = threading.local()
 
-    def complete_json(self, messages: list[dict[str, str]], schema: dict[str, Any], name: str, deadline: Deadline) -> Any:
+    def complete_json(
+        self,
+        messages: list[dict[str, str]],
+        schema: dict[str, Any],
+        name: str,
+        deadline: Deadline,
+        *,
+        max_tokens: int | None = None,
+    ) -> Any:
         self._local.name = name
-        return super().complete_json(messages, schema, name, deadline)
+        return super().complete_json(messages, schema, name, deadline, max_tokens=max_tokens)
 
     def _send(self, request: dict[str, Any], deadline: Deadline) -> tuple[Any, Usage]:
         raise Captured(request, getattr(self._local, "name", DRAFT_REQUEST))

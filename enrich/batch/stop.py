@@ -24,14 +24,15 @@ class Stop:
     def is_set(self) -> bool:
         return self._event.is_set()
 
-    def halt(self, reason: str, error: EnrichError | None = None) -> None:
+    def halt(self, reason: str, error: EnrichError | None = None, *, gate: bool = True) -> None:
+        """Start no more files; `gate=False` (the budget) lets requests already on their way finish."""
         from enrich.redact import redact
 
         if not self._event.is_set():
             self.reason = redact(reason)
             self.error = error
             self._event.set()
-            if self._on_halt is not None:
+            if gate and self._on_halt is not None:
                 self._on_halt(self.reason)
 
     def interrupt(self) -> None:

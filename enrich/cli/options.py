@@ -31,6 +31,8 @@ class DraftingOptions:
     timeout: float | None = None
     deadline: float | None = None
     max_input_tokens: int | None = None
+    rpm: float | None = None
+    tpm: float | None = None
     offline: bool = False
     profile_file: Path | None = None
 
@@ -62,6 +64,16 @@ _DRAFTING_OPTIONS = (
     click.option("--timeout", type=float, help="Seconds per request."),
     click.option("--deadline", type=float, help="Seconds per file, all retries included."),
     click.option("--max-input-tokens", type=int, help="Input budget; longer transcripts are drafted in chunks."),
+    click.option(
+        "--rpm",
+        type=click.FloatRange(min=0, min_open=True),
+        help="Requests per minute the endpoint allows (default: learned from its headers).",
+    ),
+    click.option(
+        "--tpm",
+        type=click.FloatRange(min=0, min_open=True),
+        help="Tokens per minute the endpoint allows, prompt plus answer room (default: learned).",
+    ),
 )
 _DRAFTING_NAMES = tuple(f.name for f in fields(DraftingOptions))
 

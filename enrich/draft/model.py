@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from enrich.draft.backend import BackendName, Drafted
 from enrich.draft.ground import ground
 from enrich.draft.prompt import PromptSet, neutralise
-from enrich.draft.schema import answer_schema, notes_schema, read_answer
+from enrich.draft.schema import answer_room, answer_schema, notes_room, notes_schema, read_answer
 from enrich.errors import ConfigError, EnrichError, ValidationFailed
 from enrich.frontmatter.provenance import Flag
 from enrich.profile import FieldSpec, Profile
@@ -149,7 +149,7 @@ class ModelBackend:
             notes = json.dumps(self._take_notes(prepared, chunks, deadline, usage), ensure_ascii=False, indent=1)
             user = self.prompts.render("merge-user", context=context, chunk_count=len(chunks), notes=notes)
             flags.append(Flag("chunked", "*", f"drafted from notes on {len(chunks)} parts of a long transcript"))
-        answer = self._complete(system, user, schema, "front_matter", deadline, usage)
+        answer = self._complete(system, user, schema, "front_matter", deadline, usage, answer_room(prepared.ask))
         sent = overhead + (chunks[0].tokens if len(chunks) == 1 else count_tokens(user))
         told = answer.usage.prompt_tokens
         if told and sent > TRUNCATION_MIN_TOKENS and told < sent * TRUNCATION_RATIO:
@@ -174,9 +174,11 @@ class ModelBackend:
             seconds=usage.seconds,
         )
 
-    def _complete(self, system: str, user: str, schema: dict[str, Any], name: str, deadline: Deadline, usage: Usage) -> Answer:
+    def _complete(
+        self, system: str, user: str, schema: dict[str, Any], name: str, deadline: Deadline, usage: Usage, room: int
+    ) -> Answer:
         messages = [{"role": "system", "content": system}, {"role": "user", "content": user}]
-        answer = self.client.complete_json(messages, schema, name, deadline)
+        answer = self.client.complete_json(messages, schema, name, deadline, max_tokens=room)
         usage.add(answer.usage)
         return answer
 
@@ -186,7 +188,7 @@ class ModelBackend:
         notes = []
         for chunk in chunks:
             user = self.prompts.render("draft-user", context=f"Part {chunk.index + 1} of {len(chunks)}.", transcript=chunk.text)
-            answer = self._complete(system, user, schema, "notes", deadline, usage)
+            answer = self._complete(system, user, schema, "notes", deadline, usage, notes_room(prepared.ask))
             notes.append(answer.data if isinstance(answer.data, dict) else {"points": [str(answer.raw)[:2000]]})
         return notes
 
@@ -214,7 +216,7 @@ class ModelBackend:
                 )
             listed = "\n".join(f"- {p.describe()}" for p in problems)
             user = self.prompts.render("repair-user", answer=answer.raw[:20000], problems=listed)
-            answer = self._complete(system, user, schema, "front_matter", deadline, usage)
+            answer = self._complete(system, user, schema, "front_matter", deadline, usage, answer_room(prepared.ask))
         raise AssertionError("unreachable")
 
     def _fixed_overhead(self, ask: list[FieldSpec], *, exact: bool = True) -> int:

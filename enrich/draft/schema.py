@@ -105,3 +105,51 @@ def read_answer(data: Any, ask: list[FieldSpec], profile: Profile) -> tuple[dict
     plain = {k: v for k, v in values.items() if not k.startswith(MENTIONS)}
     problems.extend(validate_front_matter(plain, profile, only=set(asked)))
     return values, problems
+
+
+# -- the answer's room ------------------------------------------------------------------------------
+# Providers count the answer tokens a request asks for against the tokens-per-minute limit, used or
+# not: ask for what the schema and the profile's limits allow, not a blanket large number. Tokens
+# per character: up to about one for Chinese text (a localized field), a quarter for English.
+ROOM_MARGIN = 1.15
+ENTITY_TOKENS = 20  # one {"name": ..., "mention": ...} item
+UNBOUNDED_ENTITIES = 8  # items of a grounded list without max_items
+UNBOUNDED_ITEMS = 12
+UNBOUNDED_STRING = 80
+NOTE_POINTS = 12
+POINT_TOKENS = 60
+
+
+def _string_room(spec: FieldSpec) -> int:
+    if spec.enum:
+        return max(len(e) for e in spec.enum) // 3 + 4
+    if spec.max_length:
+        return int(spec.max_length * (1.0 if spec.localized else 0.4)) + 4
+    return UNBOUNDED_STRING
+
+
+def _field_room(spec: FieldSpec) -> int:
+    key = len(spec.name) // 3 + 4  # the key, quotes and separators
+    if spec.grounded:
+        return key + (spec.max_items or UNBOUNDED_ENTITIES) * ENTITY_TOKENS
+    if spec.type == "list":
+        item = _string_room(spec) if spec.max_length else 8
+        return key + (spec.max_items or UNBOUNDED_ITEMS) * item
+    if spec.type == "bool":
+        return key + 2
+    return key + _string_room(spec)
+
+
+def _rounded(tokens: float) -> int:
+    return int(-(-tokens * ROOM_MARGIN // 64) * 64)  # up to a multiple of 64
+
+
+def answer_room(fields: list[FieldSpec]) -> int:
+    """Answer tokens the front-matter answer can need at most, with a margin (the request's max_tokens)."""
+    return _rounded(8 + sum(_field_room(f) for f in fields))
+
+
+def notes_room(fields: list[FieldSpec]) -> int:
+    """Answer tokens the notes on one part of a long transcript can need."""
+    entities = sum(_field_room(f) for f in fields if f.grounded)
+    return _rounded(8 + NOTE_POINTS * POINT_TOKENS + entities + UNBOUNDED_ITEMS * 8)

@@ -1,7 +1,8 @@
 """What each endpoint accepts, remembered on disk so a fallback is paid for once, not on every run.
 
 Per endpoint (host and model): the structured-output format that worked, the name of the answer-length
-parameter (`max_tokens` or `max_completion_tokens`) and whether it takes `temperature`. Remembering
+parameter (`max_tokens` or `max_completion_tokens`), whether it takes `temperature`, and the
+requests and tokens per minute its rate-limit headers announced (so the next run starts paced). Remembering
 is an optimisation: an unreadable or unwritable file never fails a draft.
 """
 
@@ -16,6 +17,7 @@ from typing import Any
 FILE_NAME = "endpoints.json"  # in the user cache folder
 FORMAT_CHAIN = ("json_schema", "json_object", "text")  # strictest first; each step down is a fallback
 TOKEN_PARAMS = ("max_tokens", "max_completion_tokens")
+LIMIT_KEYS = ("requests", "tokens", "requests_burst", "tokens_burst")  # per minute, and each bucket's size
 
 
 class Capabilities:
@@ -49,6 +51,13 @@ class Capabilities:
     def takes_temperature(self, endpoint: str) -> bool:
         return self._get(endpoint, "temperature") is not False
 
+    def limits(self, endpoint: str) -> dict[str, float] | None:
+        """The per-minute limits learned for the endpoint (`{}`: it sends none), None when never learned."""
+        value = self._get(endpoint, "limits")
+        if not isinstance(value, dict):
+            return None
+        return {k: float(v) for k, v in value.items() if k in LIMIT_KEYS and isinstance(v, int | float) and v > 0}
+
     # -- learning --------------------------------------------------------------------------------
     def remember_response_format(self, endpoint: str, fmt: str) -> None:
         if fmt != self.response_format(endpoint):
@@ -57,6 +66,10 @@ class Capabilities:
     def switch_token_param(self, endpoint: str, rejected: str) -> None:
         """The endpoint refused `rejected`: use the other name from now on."""
         self._set(endpoint, "token_param", TOKEN_PARAMS[1] if rejected == TOKEN_PARAMS[0] else TOKEN_PARAMS[0])
+
+    def remember_limits(self, endpoint: str, limits: dict[str, float]) -> None:
+        if limits != self.limits(endpoint):
+            self._set(endpoint, "limits", dict(limits))
 
     def drop_temperature(self, endpoint: str) -> None:
         self._set(endpoint, "temperature", False)

@@ -25,7 +25,8 @@ from enrich.errors import ConfigError, EndpointError
 from enrich.model.capabilities import FORMAT_CHAIN, Capabilities
 from enrich.model.describe import FormatRejected, ParamRejected, describe, not_a_completion, parked
 from enrich.model.gate import RateGate
-from enrich.model.policy import Action, Deadline, RetryPolicy
+from enrich.model.limiter import Limiter, Ticket
+from enrich.model.policy import Action, Deadline, Fault, RetryPolicy, headers_of
 
 if TYPE_CHECKING:
     import openai
@@ -34,7 +35,8 @@ if TYPE_CHECKING:
     from enrich.settings import Settings
 
 FIRST_REQUEST_WAIT = 10.0  # seconds the other workers wait for the very first request to be built
-LENGTH_GROWTH = 4  # a cut-off answer is asked again with twice the room, up to this many times max_output_tokens
+LENGTH_GROWTH = 2  # a cut-off answer is asked once more with this many times the room
+MESSAGE_OVERHEAD = 4  # tokens a provider counts around each message
 PARAM_ADJUSTMENTS = 4  # parameter changes an endpoint may ask for within one request
 
 
@@ -127,7 +129,14 @@ def import_openai() -> None:
 class LLMClient:
     """Talks to one OpenAI-compatible endpoint for one model."""
 
-    def __init__(self, settings: Settings, *, gate: RateGate | None = None, capabilities: Capabilities | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        gate: RateGate | None = None,
+        capabilities: Capabilities | None = None,
+        limiter: Limiter | None = None,
+    ) -> None:
         import_openai()
         import openai
 
@@ -139,8 +148,16 @@ class LLMClient:
         self.gate = gate or RateGate()
         self._built_one = threading.Event()
         self._first_claimed = threading.Lock()
+        self._tickets = threading.local()  # each worker's last booking with the limiter
         cache = settings.user_cache_dir
         self.capabilities = capabilities or (Capabilities.in_folder(cache) if cache else Capabilities(None))
+        # one limiter per client, and batch shares one client: every worker draws from the same buckets
+        self.limiter = limiter or Limiter(
+            settings.rpm,
+            settings.tpm,
+            remembered=self.capabilities.limits(self.endpoint),
+            on_learn=lambda limits: self.capabilities.remember_limits(self.endpoint, limits),
+        )
         key = settings.api_key or "not-needed"  # local servers ignore it, the client insists on one
         common: dict[str, Any] = {
             "api_key": key,
@@ -159,14 +176,26 @@ class LLMClient:
         self.client.chat.completions.with_raw_response  # noqa: B018 - loads the chat resources now, not on the first call
 
     # -- public -------------------------------------------------------------------------------
-    def complete_json(self, messages: list[dict[str, str]], schema: dict[str, Any], name: str, deadline: Deadline) -> Answer:
-        """Ask for a JSON object following `schema`, stepping down the structured-output chain as needed."""
+    def complete_json(
+        self,
+        messages: list[dict[str, str]],
+        schema: dict[str, Any],
+        name: str,
+        deadline: Deadline,
+        *,
+        max_tokens: int | None = None,
+    ) -> Answer:
+        """Ask for a JSON object following `schema`, stepping down the structured-output chain as needed.
+
+        `max_tokens`: the answer's room (providers count it against the tokens limit), at most
+        `max_output_tokens`; a cut-off answer is asked once more with twice the room.
+        """
         configured = self.settings.response_format
         start = configured if configured != "auto" else self.capabilities.response_format(self.endpoint)
         last_error: EndpointError | None = None
         for fmt in FORMAT_CHAIN[FORMAT_CHAIN.index(start) :]:
             try:
-                answer = self._complete(messages, schema, name, fmt, deadline)
+                answer = self._complete(messages, schema, name, fmt, deadline, max_tokens)
             except FormatRejected as exc:
                 last_error = EndpointError(f"{self.host} rejected response_format {fmt}: {exc}")
                 if configured != "auto":
@@ -179,7 +208,7 @@ class LLMClient:
 
     # -- one request ---------------------------------------------------------------------------
     def _complete(
-        self, messages: list[dict[str, str]], schema: dict[str, Any], name: str, fmt: str, deadline: Deadline
+        self, messages: list[dict[str, str]], schema: dict[str, Any], name: str, fmt: str, deadline: Deadline, room: int | None
     ) -> Answer:
         messages = _with_schema_text(messages, schema) if fmt != "json_schema" else messages
         params: dict[str, Any] = {"model": self.model, "messages": messages}
@@ -187,7 +216,8 @@ class LLMClient:
             params["response_format"] = {"type": "json_schema", "json_schema": {"name": name, "strict": True, "schema": schema}}
         elif fmt == "json_object":
             params["response_format"] = {"type": "json_object"}
-        room = int(self.settings.max_output_tokens)
+        ceiling = int(self.settings.max_output_tokens)
+        room = min(room, ceiling) if room else ceiling
         max_tokens = room
         for _ in range(PARAM_ADJUSTMENTS):  # parameter adjustments an endpoint may ask for, each at most once
             request = dict(params)
@@ -243,8 +273,10 @@ class LLMClient:
             if exc is None or isinstance(exc, (EndpointError, ParamRejected)):
                 return False  # an answer, or the gate or deadline stopped it: already one clear error
             decision = self.policy.decide(exc, state.attempt_number, deadline)  # HTML, truncated bodies too
-            if decision.hold:
+            if decision.hold and not (decision.fault is Fault.RATE_LIMITED and self._limited(exc, decision.hold)):
                 self.gate.hold(decision.hold)  # every worker sharing the gate slows down, not just this one
+            if getattr(exc, "status_code", None) == 429:
+                self.limiter.observe(headers_of(exc), None)  # a probe ends only once the others must wait
             if decision.action is Action.PARK:
                 raise parked(decision.wait) from None
             if decision.action is Action.GIVE_UP:
@@ -264,25 +296,54 @@ class LLMClient:
             usage.completion_tokens = int(completion.usage.completion_tokens or 0)
         return completion, usage
 
+    def _limited(self, exc: BaseException, wait: float) -> bool:
+        """A 429: the limiter's buckets wait it out (True), or no limit is known and the gate holds everyone."""
+        body = getattr(exc, "body", None)
+        inner = body.get("error", body) if isinstance(body, dict) else None
+        kind = str(inner.get("type") or "") if isinstance(inner, dict) else ""
+        ticket = getattr(self._tickets, "ticket", None)
+        return self.limiter.rate_limited(headers_of(exc), str(getattr(exc, "message", exc)), kind, wait, ticket)
+
+    def _cost(self, request: dict[str, Any]) -> float:
+        """What the provider counts against the tokens limit: the prompt's tokens plus the answer room asked for."""
+        from enrich.tokens import estimate_tokens
+
+        messages = request["messages"]
+        prompt = sum(estimate_tokens(m.get("content") or "") + MESSAGE_OVERHEAD for m in messages)
+        fmt = request.get("response_format") or {}
+        if fmt.get("type") == "json_schema":
+            prompt += estimate_tokens(json.dumps(fmt["json_schema"]["schema"], ensure_ascii=False))
+        room = request.get("max_tokens") or request.get("max_completion_tokens") or 0
+        return float(prompt + int(room))
+
     def _attempt(self, request: dict[str, Any], deadline: Deadline) -> Any:
-        """One HTTP request through the gate, its answer parsed; raises what openai raised."""
+        """One HTTP request through the gate and the limiter, its answer parsed; raises what openai raised."""
         import openai
 
         self.gate.admit(deadline)
+        ticket: Ticket = self.limiter.acquire(lambda: self._cost(request), deadline)
+        self._tickets.ticket = ticket  # for the retry hook, should this attempt be answered 429
         token = _DEADLINE.set(deadline)  # the gated HTTP client checks it again once it has a slot
         try:
             self._wait_for_first_request()
             raw = self.client.chat.completions.with_raw_response.create(**request, timeout=self.policy.request_timeout(deadline))
         except openai.APIConnectionError as exc:
+            self.limiter.failed()
             if isinstance(exc.__cause__, EndpointError):  # the gate stopped it (openai 2.x wraps it)
                 raise exc.__cause__ from None
+            raise
+        except BaseException as exc:
+            if getattr(exc, "status_code", None) != 429:  # a 429 is read by the retry hook, after its hold is set
+                self.limiter.observe(headers_of(exc), ticket)  # error answers carry the limits too
             raise
         finally:
             _DEADLINE.reset(token)
             self._built_one.set()  # even when the first request failed before it was sent
-        hold = self.policy.hold_after_success(raw.headers)
-        if hold:
-            self.gate.hold(hold)  # the server says no request is left: every worker waits for the reset
+        self.limiter.observe(raw.headers, ticket)
+        if not self.limiter.knows("requests"):
+            hold = self.policy.hold_after_success(raw.headers)
+            if hold:
+                self.gate.hold(hold)  # no bucket to pace by: every worker waits for the reset
         return raw.parse()
 
     def _wait_for_first_request(self) -> None:

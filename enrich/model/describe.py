@@ -15,6 +15,7 @@ from enrich.model.policy import Fault
 
 _UNSUPPORTED_PARAM = re.compile(r"unsupported (?:parameter|value): '?(max_tokens|max_completion_tokens|temperature)")
 _FORMAT_WORDS = ("response_format", "json_schema", "json schema", "schema")
+_LIMIT_REQUESTED = re.compile(r"limit:?\s*(\d+)\D{1,20}requested:?\s*(\d+)", re.I)
 _BASE_URL_HINT = "is the base URL right? It usually ends in /v1"
 
 
@@ -50,6 +51,14 @@ def describe(exc: BaseException, fault: Fault, host: str) -> EndpointError | Par
     if fault is Fault.QUOTA:
         text = f"{host}: quota exhausted (insufficient_quota); add credit or use another key"
         return EndpointError(text, fatal=fatal, status=status)
+    if fault is Fault.TOO_LARGE:
+        numbers = _LIMIT_REQUESTED.search(message)
+        said = f" (limit {numbers.group(1)}, requested {numbers.group(2)})" if numbers else ""
+        text = (
+            f"{host}: this request is larger than the whole tokens-per-minute limit{said}; it can never be sent "
+            "as it is: set max_input_tokens lower so the transcript is drafted in parts"
+        )
+        return EndpointError(text)  # no status: a 429, but not a rate limit that waiting would lift
     if fault is Fault.RATE_LIMITED:
         return EndpointError(f"{host} kept rate-limiting (429) after retries", status=status)
     if fault is Fault.SERVER and status is not None and status >= 500:

@@ -27,6 +27,8 @@ _SERVER_ERRORS = frozenset(range(500, 600))
 _CONTEXT_PHRASES = ("context length", "maximum context", "context size")
 _DURATION = re.compile(r"(?:\d+(?:\.\d+)?(?:ms|h|m|s))+")  # `ms` before `m`: 174ms is not 174 minutes
 _DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|h|m|s)")
+_TRY_AGAIN = re.compile(r"try again in ((?:\d+(?:\.\d+)?(?:ms|h|m|s))+)", re.I)
+_TOO_LARGE = re.compile(r"request too large", re.I)
 _UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
 
 
@@ -38,6 +40,7 @@ class Fault(enum.Enum):
     RATE_LIMITED = "rate-limited"  # 429, not the quota
     SERVER = "server"  # 408, 409, 5xx
     QUOTA = "quota"  # 429 insufficient_quota: no wait will fix it
+    TOO_LARGE = "too-large"  # 429 "Request too large ... Limit N, Requested M": this request never fits the limit
     AUTH = "auth"  # 401
     FORBIDDEN = "forbidden"  # 403
     NOT_FOUND = "not-found"  # 404: model or path
@@ -134,12 +137,15 @@ class RetryPolicy:
         if not fault.retryable:
             return Decision(Action.GIVE_UP, fault)
         hinted = self.retry_after(headers_of(exc))
+        if hinted is None and fault is Fault.RATE_LIMITED:
+            hinted = try_again_in(str(getattr(exc, "message", exc)))
         wait = hinted if hinted is not None else self.backoff(attempt)
         hold = wait if fault is Fault.RATE_LIMITED else 0.0
-        if attempt >= self.attempts:
+        # a rate limit is retried for as long as the file's deadline allows, never counted against the attempts
+        if attempt >= self.attempts and fault is not Fault.RATE_LIMITED:
             return Decision(Action.GIVE_UP, fault, hold=hold)
         if not deadline.allows(wait):
-            if fault is Fault.RATE_LIMITED and hinted is not None:
+            if fault is Fault.RATE_LIMITED:
                 return Decision(Action.PARK, fault, wait=wait, hold=hold)
             return Decision(Action.GIVE_UP, fault, hold=hold)
         return Decision(Action.RETRY, fault, wait=wait, hold=hold)
@@ -165,7 +171,9 @@ class RetryPolicy:
     def classify_status(self, status: int, code: str = "", message: str = "") -> Fault:
         """The kind of an HTTP error answer, from its status, its error code and its message."""
         if status == 429:
-            return Fault.QUOTA if code in self.never_retried_codes else Fault.RATE_LIMITED
+            if code in self.never_retried_codes:
+                return Fault.QUOTA
+            return Fault.TOO_LARGE if _TOO_LARGE.search(message) else Fault.RATE_LIMITED
         if status in self.retryable_statuses:
             return Fault.SERVER
         known = {401: Fault.AUTH, 403: Fault.FORBIDDEN, 404: Fault.NOT_FOUND}.get(status)
@@ -231,6 +239,12 @@ def _answer_cut(exc: BaseException) -> bool:
     """The server was reached but closed the connection mid-answer (the HTTP client's protocol or read error;
     by name: openai's HTTP library is httpx or httpx2 depending on its version)."""
     return type(exc.__cause__).__name__ in ("RemoteProtocolError", "ReadError")
+
+
+def try_again_in(message: str) -> float | None:
+    """The wait a 429 body names: "... Please try again in 1.822s." -> 1.822; None when it names none."""
+    match = _TRY_AGAIN.search(message)
+    return parse_duration(match.group(1)) if match else None
 
 
 def error_code(exc: BaseException) -> str:

@@ -15,7 +15,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from enrich.testing.ratelimits import RateLimits
 
 from enrich.testing.fakebatch import FakeBatchAPI
 
@@ -135,8 +138,9 @@ class _Server(ThreadingHTTPServer):
 class FakeLLM:
     """Start with `with FakeLLM() as llm:`; point the client at `llm.base_url`."""
 
-    def __init__(self, *, latency: float = 0.0, count_tokens: bool = False) -> None:
+    def __init__(self, *, latency: float = 0.0, count_tokens: bool = False, limits: RateLimits | None = None) -> None:
         self.latency = latency
+        self.limits = limits  # requests and tokens buckets on chat completions (enrich.testing.ratelimits)
         self.count_tokens = count_tokens
         self.queue: list[Reply | Callable[[dict[str, Any]], Reply]] = []
         self.requests: list[dict[str, Any]] = []
@@ -184,7 +188,7 @@ class FakeLLM:
                     request = {}
                 with server._lock:
                     server.paths.append(self.path)
-                reply = server._next(request, dict(self.headers))
+                reply = server._limited(request, dict(self.headers))
                 with server._lock:
                     server.active += 1
                     server.max_active = max(server.max_active, server.active)
@@ -227,6 +231,23 @@ class FakeLLM:
     def push(self, *replies: Reply | Callable[[dict[str, Any]], Reply]) -> None:
         with self._lock:
             self.queue.extend(replies)
+
+    def _limited(self, request: dict[str, Any], headers: dict[str, str]) -> Reply:
+        """The rate-limits hook: a 429 when a bucket is short, else the next reply with the limit headers."""
+        if self.limits is None or not self.path_is_chat(request):
+            return self._next(request, headers)
+        refusal, limit_headers = self.limits.charge(request)
+        if refusal is not None:
+            with self._lock:
+                self.requests.append(request)
+                self.headers.append({k.lower(): v for k, v in headers.items()})
+            return refusal
+        reply = self._next(request, headers)
+        return Reply(reply.status, reply.body, {**limit_headers, **reply.headers}, reply.delay, reply.content_type)
+
+    @staticmethod
+    def path_is_chat(request: dict[str, Any]) -> bool:
+        return "messages" in request
 
     def _next(self, request: dict[str, Any], headers: dict[str, str]) -> Reply:
         with self._lock:

@@ -1,0 +1,276 @@
+"""Pacing at the provider's limits: one token bucket for requests and one for tokens, shared by every worker.
+
+A request takes one from the requests bucket and its cost (prompt tokens plus the answer tokens it
+asks for, as providers count it) from the tokens bucket before it leaves. A bucket that runs dry
+does not refuse: the request is booked and waits its turn, so workers leave one after another at
+the refill rate instead of all firing together after a 429. Limits come from `--rpm` / `--tpm`
+(settings), from limits remembered for the endpoint, and from every answer's `x-ratelimit-*`
+headers (learned as they come: `limit` per minute, `remaining` now, `reset` the time to a full
+bucket). While nothing is known about an endpoint, the very first request goes alone and the others
+wait for its answer, so a first run does not stampede a small burst either. Light: no openai.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from enrich.errors import RateLimitedError
+from enrich.model.policy import Deadline, parse_duration, try_again_in
+
+MINUTE = 60.0
+PROBE_WAIT = 10.0
+SKEW = 0.3  # seconds between a request leaving and the server counting it (allowed for in its headers)
+KINDS = ("requests", "tokens")
+
+
+class Bucket:
+    """A token bucket: `capacity` at most, refilled at `rate` per second; its level may go below zero (booked)."""
+
+    def __init__(self, capacity: float, rate: float, level: float | None = None) -> None:
+        self.capacity = max(1.0, capacity)
+        self.rate = max(rate, 1e-6)
+        self.level = self.capacity if level is None else min(level, self.capacity)
+        self.stamp = time.monotonic()
+
+    def refill(self, now: float) -> None:
+        self.level = min(self.capacity, self.level + (now - self.stamp) * self.rate)
+        self.stamp = now
+
+    def book(self, cost: float, now: float) -> float:
+        """Take `cost` now; the seconds until the level it leaves is no longer below zero (0: go at once)."""
+        self.refill(now)
+        self.level -= cost
+        return max(0.0, -self.level / self.rate) if self.level < 0 else 0.0
+
+    def give_back(self, cost: float) -> None:
+        self.level = min(self.capacity, self.level + cost)
+
+
+@dataclass(frozen=True)
+class Learned:
+    """What one answer's headers say of one limit: per minute, left now, seconds to a full bucket."""
+
+    limit: float
+    remaining: float
+    reset: float
+
+    def bucket_shape(self) -> tuple[float, float]:
+        """(capacity, rate per second): a per-minute limit unless the numbers say the window is longer."""
+        rate = self.limit / MINUTE
+        capacity = self.remaining + rate * self.reset
+        if capacity > self.limit * 1.05 + 1:  # a longer window (requests per day): the bucket is the limit
+            used = max(self.limit - self.remaining, 1.0)
+            return self.limit, used / self.reset if self.reset > 0 else rate
+        return min(max(capacity, self.remaining, 1.0), self.limit), rate
+
+
+def learned_from(headers: Mapping[str, str], kind: str) -> Learned | None:
+    """The `x-ratelimit-*-requests` (or `-tokens`) headers of one answer, None when absent or unreadable."""
+    try:
+        limit = float(headers[f"x-ratelimit-limit-{kind}"])
+        remaining = float(headers[f"x-ratelimit-remaining-{kind}"])
+    except (KeyError, ValueError):
+        return None
+    reset = parse_duration(headers.get(f"x-ratelimit-reset-{kind}") or "0s")
+    if limit <= 0:
+        return None
+    return Learned(limit, max(0.0, remaining), reset or 0.0)
+
+
+@dataclass
+class Ticket:
+    """One request's booking: what it took, and the counts when it left (to read its answer's headers)."""
+
+    cost: float
+    taken: dict[str, float]  # per kind: the total taken from the bucket when this request booked
+    sent_at: float
+
+
+class Limiter:
+    """The requests and tokens buckets of one endpoint and model, shared by every worker of a run.
+
+    `on_learn` is called with the per-minute limits whenever they change (to remember them on disk).
+    """
+
+    def __init__(
+        self,
+        rpm: float | None = None,
+        tpm: float | None = None,
+        *,
+        remembered: Mapping[str, float] | None = None,
+        on_learn: Callable[[dict[str, float]], None] | None = None,
+    ) -> None:
+        self._lock = threading.Lock()
+        self._changed = threading.Condition(self._lock)
+        self._corrected = dict.fromkeys(KINDS, 0.0)  # per kind: the sum of the corrections the server's counts made
+        self._buckets: dict[str, Bucket] = {}
+        self._fixed = {k for k, v in zip(KINDS, (rpm, tpm), strict=True) if v}
+        self._limits: dict[str, float] = {}
+        self._taken = dict.fromkeys(KINDS, 0.0)
+        self._on_learn = on_learn
+        known = remembered or {}
+        for kind, per_minute in zip(KINDS, (rpm, tpm), strict=True):
+            value = per_minute or known.get(kind)
+            if value:
+                # set by hand (the server says nothing): a second's worth at once, then evenly at the rate
+                burst = known.get(f"{kind}_burst") if not per_minute else max(1.0, per_minute / MINUTE)
+                self._buckets[kind] = Bucket(float(burst or value), float(value) / MINUTE)
+                self._limits[kind] = float(value)
+                if burst:
+                    self._limits[f"{kind}_burst"] = float(burst)
+        # nothing known at all: the first request probes alone (a remembered `{}` means "no limits")
+        self._probing = remembered is None and not self._buckets
+        self._probe_claimed = False
+        self._probe_done = threading.Event()
+        if not self._probing:
+            self._probe_done.set()
+        self.stats = {"booked": 0, "waited": 0.0}
+
+    @property
+    def limits(self) -> dict[str, float]:
+        """The per-minute limits known now, by kind, and the size of each bucket (`requests_burst`, `tokens_burst`)."""
+        with self._lock:
+            return dict(self._limits)
+
+    def knows(self, kind: str) -> bool:
+        with self._lock:
+            return kind in self._buckets
+
+    # -- before a request ----------------------------------------------------------------------
+    def acquire(self, cost_of: Callable[[], float], deadline: Deadline) -> Ticket:
+        """Book one request of `cost_of()` tokens and wait for its turn; parked (RateLimitedError) past the deadline.
+
+        The cost is counted only when a tokens limit is known (the no-limit path counts nothing).
+        """
+        self._wait_for_probe(deadline)
+        cost = cost_of() if self.knows("tokens") else 0.0
+        now = time.monotonic()
+        with self._changed:
+            places: list[tuple[str, float]] = []  # per kind: the level this booking left, and the corrections then
+            wait = 0.0
+            for kind, amount in (("requests", 1.0), ("tokens", cost)):
+                bucket = self._buckets.get(kind)
+                if bucket is not None:
+                    wait = max(wait, bucket.book(amount, now))
+                    places.append((kind, bucket.level - self._corrected[kind]))
+            if wait and not deadline.allows(wait):
+                for kind, amount in (("requests", 1.0), ("tokens", cost)):
+                    if kind in self._buckets:
+                        self._buckets[kind].give_back(amount)
+                raise RateLimitedError(f"rate limited for {wait:.0f}s more, past this file's deadline", retry_after=wait)
+            for kind, amount in (("requests", 1.0), ("tokens", cost)):
+                self._taken[kind] += amount
+            self.stats["booked"] += 1
+            taken = dict(self._taken)  # at booking: what is booked after this one reaches the server after it
+            # wait for the turn; a correction learned meanwhile (the server had more, or less) moves it
+            while (left := self._left(places, now)) > 0:
+                if not deadline.allows(left):
+                    raise RateLimitedError(f"rate limited for {left:.0f}s more, past this file's deadline", retry_after=left)
+                self._changed.wait(timeout=left)
+            self.stats["waited"] += time.monotonic() - now
+            return Ticket(cost, taken, time.monotonic())
+
+    def _left(self, places: list[tuple[str, float]], booked_at: float) -> float:
+        """Seconds until every level this booking left is back at zero, corrections included (lock held)."""
+        now = time.monotonic()
+        left = 0.0
+        for kind, level in places:
+            bucket = self._buckets[kind]
+            effective = level + self._corrected[kind] + (now - booked_at) * bucket.rate
+            left = max(left, -effective / bucket.rate)
+        return left
+
+    def _correct(self, kind: str, bucket: Bucket, level: float) -> None:
+        """Set a bucket's level from what the server said (lock held): bookings waiting move by as much."""
+        self._corrected[kind] += level - bucket.level
+        bucket.level = level
+        self._changed.notify_all()
+
+    def _wait_for_probe(self, deadline: Deadline) -> None:
+        if self._probe_done.is_set():
+            return
+        with self._lock:
+            first = not self._probe_claimed
+            self._probe_claimed = True
+        if not first:
+            self._probe_done.wait(timeout=max(0.0, min(PROBE_WAIT, deadline.remaining())))
+
+    # -- after an answer -----------------------------------------------------------------------
+    def observe(self, headers: Mapping[str, str] | None, ticket: Ticket | None, *, end_probe: bool = True) -> None:
+        """Learn from one answer's `x-ratelimit-*` headers (a 429's too); `end_probe`: let the other workers go."""
+        changed: dict[str, float] | None = None
+        now = time.monotonic()
+        with self._lock:
+            for kind in KINDS:
+                learned = learned_from(headers, kind) if headers is not None else None
+                if learned is None or kind in self._fixed:
+                    continue
+                capacity, rate = learned.bucket_shape()
+                # the server's level when it counted this request, brought up to now: refilled since, less what
+                # this run booked after it (those requests are on their way or will be)
+                since = ticket.taken[kind] if ticket is not None else self._taken[kind]
+                elapsed = now - ticket.sent_at if ticket is not None else 0.0
+                server_now = learned.remaining + rate * max(0.0, elapsed) - (self._taken[kind] - since)
+                bucket = self._buckets.get(kind)
+                server_now -= rate * SKEW  # the request reached the server a moment after it left here
+                if bucket is None:
+                    self._buckets[kind] = Bucket(capacity, rate, level=server_now)
+                else:
+                    bucket.refill(now)
+                    bucket.capacity, bucket.rate = max(1.0, capacity), rate
+                    # the server's count of an answered request wins, either way; other answers may only lower ours
+                    fresh = server_now if ticket is not None else min(bucket.level, server_now)
+                    self._correct(kind, bucket, min(fresh, bucket.capacity))
+                burst = round(self._buckets[kind].capacity)
+                if self._limits.get(kind) != learned.limit or self._limits.get(f"{kind}_burst") != burst:
+                    self._limits[kind], self._limits[f"{kind}_burst"] = learned.limit, burst
+                    changed = dict(self._limits)
+        if end_probe:
+            self._end_probe(changed)
+        elif changed is not None and self._on_learn is not None:
+            self._on_learn(changed)
+
+    def rate_limited(
+        self, headers: Mapping[str, str] | None, message: str, kind: str | None, wait: float | None, ticket: Ticket | None
+    ) -> bool:
+        """A 429: no request of that kind leaves for the wait it names. False when no bucket knows the limit.
+
+        The refused request was not counted by the server: what it booked is given back.
+        """
+        if ticket is not None:
+            with self._lock:
+                for name, amount in (("requests", 1.0), ("tokens", ticket.cost)):
+                    if name in self._buckets:
+                        bucket = self._buckets[name]
+                        self._correct(name, bucket, min(bucket.capacity, bucket.level + amount))
+        self.observe(headers, None, end_probe=False)  # the caller ends a probe once its hold is set
+        wait = wait if wait is not None else try_again_in(message)
+        if wait is None:
+            return False
+        now = time.monotonic()
+        with self._lock:
+            kinds = [kind] if kind in KINDS else [k for k in KINDS if k in self._buckets]  # the body's `type` says which
+            buckets = [self._buckets[k] for k in kinds if k in self._buckets]
+            for name in kinds:
+                if name in self._buckets:
+                    bucket = self._buckets[name]
+                    bucket.refill(now)
+                    self._correct(name, bucket, min(bucket.level, -wait * bucket.rate))
+            return bool(buckets)
+
+    def failed(self) -> None:
+        """The probing request got no answer to learn from: let the others go."""
+        self._end_probe(None)
+
+    def _end_probe(self, changed: dict[str, float] | None) -> None:
+        if not self._probe_done.is_set():
+            with self._lock:
+                limits = dict(self._limits)
+            self._probe_done.set()
+            if self._on_learn is not None:
+                self._on_learn(limits)  # `{}`: this endpoint sends no limits; remembered, no probe next time
+        elif changed is not None and self._on_learn is not None:
+            self._on_learn(changed)

@@ -1,0 +1,134 @@
+"""The limiter every worker shares: buckets, learning from headers, 429 bodies, remembering (threads, no server)."""
+
+from __future__ import annotations
+
+import itertools
+import threading
+import time
+
+import pytest
+
+from enrich.errors import RateLimitedError
+from enrich.model.capabilities import Capabilities
+from enrich.model.limiter import Learned, Limiter, learned_from
+from enrich.model.policy import Deadline, Fault, RetryPolicy, try_again_in
+from enrich.testing.ratelimits import openai_duration
+
+
+def headers(limit: int, remaining: int, reset: str, kind: str = "requests") -> dict[str, str]:
+    return {
+        f"x-ratelimit-limit-{kind}": str(limit),
+        f"x-ratelimit-remaining-{kind}": str(remaining),
+        f"x-ratelimit-reset-{kind}": reset,
+    }
+
+
+def test_headers_give_the_limit_the_bucket_and_its_refill() -> None:
+    learned = learned_from(headers(300, 9, "200ms"), "requests")
+    assert learned == Learned(300, 9, 0.2)
+    assert learned.bucket_shape() == pytest.approx((10.0, 5.0))  # burst 10, 5 a second
+    full_minute = learned_from(headers(10000, 9990, "60ms"), "requests")
+    assert full_minute is not None and full_minute.bucket_shape() == pytest.approx((10000.0, 10000 / 60))
+    per_day = learned_from(headers(200, 199, "7m12s"), "requests")  # a day's limit: 432 s a request
+    assert per_day is not None and per_day.bucket_shape() == pytest.approx((200.0, 1 / 432))
+    assert learned_from({"x-ratelimit-limit-requests": "x"}, "requests") is None
+
+
+def test_the_duration_formats_both_ways() -> None:
+    assert try_again_in("Rate limit reached ... Please try again in 1.822s. Visit") == pytest.approx(1.822)
+    assert try_again_in("Please try again in 174ms.") == pytest.approx(0.174)
+    assert try_again_in("Please try again in 1m26.4s.") == pytest.approx(86.4)
+    assert try_again_in("no hint") is None
+    assert [openai_duration(s) for s in (0.174, 1.822, 360.0, 86.4)] == ["174ms", "1.822s", "6m0s", "1m26.4s"]
+
+
+def test_a_bucket_paces_workers_one_after_another_not_all_at_once() -> None:
+    limiter = Limiter(rpm=600)  # --rpm given: a second's worth at once
+    assert limiter.knows("requests") and not limiter.knows("tokens") and limiter.limits["requests"] == 600
+    limiter = Limiter(remembered={"requests": 600, "requests_burst": 2})  # 10 a second, burst 2
+    times: list[float] = []
+    lock = threading.Lock()
+
+    def worker() -> None:
+        limiter.acquire(lambda: 0.0, Deadline(30))
+        with lock:
+            times.append(time.monotonic())
+
+    started = time.monotonic()
+    threads = [threading.Thread(target=worker) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    offsets = sorted(t - started for t in times)
+    assert offsets[1] < 0.08  # the burst goes at once
+    assert 0.5 <= offsets[-1] < 1.2  # the other six at 10 a second: 0.6 s, never all together
+    gaps = [b - a for a, b in itertools.pairwise(offsets[2:])]
+    assert min(gaps) > 0.05
+
+
+def test_tokens_are_booked_at_what_the_request_costs() -> None:
+    limiter = Limiter(tpm=60_000)  # 1,000 a second, a second's worth at once
+    limiter.acquire(lambda: 500.0, Deadline(30))
+    started = time.monotonic()
+    limiter.acquire(lambda: 800.0, Deadline(30))  # 300 short: 0.3 s
+    assert 0.2 < time.monotonic() - started < 0.6
+
+
+def test_a_wait_past_the_deadline_parks_and_books_nothing() -> None:
+    limiter = Limiter(tpm=600)  # 10 a second
+    limiter.acquire(lambda: 10.0, Deadline(30))
+    with pytest.raises(RateLimitedError) as caught:
+        limiter.acquire(lambda: 300.0, Deadline(5))  # 30 s away
+    assert caught.value.retry_after == pytest.approx(30, abs=1)
+    started = time.monotonic()
+    limiter.acquire(lambda: 5.0, Deadline(5))  # the refused booking was given back
+    assert time.monotonic() - started < 0.8
+
+
+def test_an_unknown_endpoint_is_probed_by_one_request_then_paced_by_its_headers() -> None:
+    learned: list[dict[str, float]] = []
+    limiter = Limiter(remembered=None, on_learn=learned.append)
+    first = limiter.acquire(lambda: 0.0, Deadline(30))
+    waiting = threading.Thread(target=lambda: limiter.acquire(lambda: 0.0, Deadline(30)))
+    waiting.start()
+    time.sleep(0.2)
+    assert waiting.is_alive()  # the others wait for the first answer
+    limiter.observe(headers(300, 9, "200ms"), first)
+    waiting.join(timeout=2)
+    assert not waiting.is_alive()
+    assert learned == [{"requests": 300.0, "requests_burst": 10}]
+    quiet = Limiter(remembered=None, on_learn=learned.append)
+    quiet.observe({}, quiet.acquire(lambda: 0.0, Deadline(30)))
+    assert learned[-1] == {} and not quiet.knows("requests")  # no headers: remembered as "no limits"
+
+
+def test_a_429_empties_the_bucket_for_the_wait_it_names() -> None:
+    limiter = Limiter(remembered={"requests": 6000, "requests_burst": 100})
+    ticket = limiter.acquire(lambda: 0.0, Deadline(30))
+    assert limiter.rate_limited({}, "Please try again in 400ms.", "requests", None, ticket)
+    started = time.monotonic()
+    limiter.acquire(lambda: 0.0, Deadline(30))
+    assert 0.3 < time.monotonic() - started < 0.8
+    assert not Limiter(remembered={}).rate_limited({}, "Please try again in 1s.", "requests", None, None)
+
+
+def test_learned_limits_are_remembered_per_endpoint(tmp_path: object) -> None:
+    from pathlib import Path
+
+    folder = Path(str(tmp_path))
+    caps = Capabilities.in_folder(folder)
+    assert caps.limits("host|model") is None
+    caps.remember_limits("host|model", {"requests": 300.0, "requests_burst": 10})
+    again = Capabilities.in_folder(folder)
+    assert again.limits("host|model") == {"requests": 300.0, "requests_burst": 10.0}
+    assert again.limits("host|other") is None
+
+
+def test_quota_and_too_large_are_not_rate_limits() -> None:
+    policy = RetryPolicy()
+    assert policy.classify_status(429, "insufficient_quota", "You exceeded your current quota") is Fault.QUOTA
+    too_large = "Request too large for gpt-4o on tokens per min (TPM): Limit 200000, Requested 245000."
+    assert policy.classify_status(429, "rate_limit_exceeded", too_large) is Fault.TOO_LARGE
+    assert not Fault.TOO_LARGE.retryable and not Fault.TOO_LARGE.fatal and Fault.QUOTA.fatal
+    assert policy.classify_status(429, "rate_limit_exceeded", "Please try again in 1s") is Fault.RATE_LIMITED
