@@ -6,7 +6,7 @@ not among the pairs; the transcripts are scored against the posts of the same id
 user would, `enrich eval INBOX --gold POSTS --jobs 1 --max-input-tokens 7000`, then prints the table by
 field and, per post, tokens, seconds, calls and what went wrong.
 
-    python bench/eval_local_model.py [--count 20] [--limit K] [--site DIR] [--base-url URL] [--shared PATH]
+    python bench/eval_local_model.py [--count 20] [--limit K] [--max-output-tokens N] [--site DIR] [--base-url URL]
 
 `--limit K` scores only the first K of those transcripts by name (the order batch drafts them in), for
 when the model could not draft all of them in the time there was. Slow: about a minute per 3,000-token
@@ -92,6 +92,7 @@ def main() -> int:
     parser.add_argument("--base-url", default="http://127.0.0.1:8080/v1")
     parser.add_argument("--count", type=int, default=20, help="the N smallest transcripts")
     parser.add_argument("--limit", type=int, default=0, help="only the first K of them by name")
+    parser.add_argument("--max-output-tokens", type=int, default=0, help="bound each answer (ENRICH_MAX_OUTPUT_TOKENS)")
     args = parser.parse_args()
     corpus = args.shared / "corpus"
     if not (corpus / "raw").is_dir():
@@ -103,6 +104,8 @@ def main() -> int:
     smallest = sorted(sorted((corpus / "raw").glob("*.txt"), key=lambda p: p.stat().st_size)[: args.count])
     names = [p.name for p in smallest][: args.limit or None]
     inbox = make_site(args.site, corpus, names, args.base_url)
+    if args.max_output_tokens:
+        os.environ["ENRICH_MAX_OUTPUT_TOKENS"] = str(args.max_output_tokens)
     out = args.site / "run.json"
     out.unlink(missing_ok=True)
     common = ["--jobs", "1", "--max-input-tokens", "7000", "--timeout", "600", "--deadline", "1800", "--no-progress"]
