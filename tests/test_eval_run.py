@@ -168,7 +168,7 @@ def test_a_rerun_of_the_same_eval_is_free_and_never_touches_the_users_drafts(fak
     assert a["posts"][0]["cost"] == b["posts"][0]["cost"]  # the cost of the draft, as it was paid
     assert b["run"]["extra"]["run"] == "one-2"
     runs = isolated / ".enrich" / "eval"
-    assert sorted(p.name for p in runs.iterdir()) == ["one", "one-2"]
+    assert sorted(p.name for p in runs.iterdir()) == [".gitignore", "one", "one-2"]  # runs stay out of git
     assert (runs / "one" / "run.json").is_file() and len(list((runs / "one" / "drafts").iterdir())) == 1
     # the user's drafts, posts and manifest are untouched
     assert [p.name for p in (isolated / "drafts").iterdir()] == ["alpha.md"]
@@ -197,7 +197,7 @@ def test_dry_run_shows_the_cost_and_calls_nothing(fake_llm: FakeLLM, isolated: P
     assert result.exit_code == 0, result.output
     assert "2 to draft" in result.output and "gpt-4.1-mini" in result.output and "$" in result.output
     runs = isolated / ".enrich" / "eval"
-    assert fake_llm.requests == [] and (not runs.exists() or not any(runs.iterdir()))  # the dry run left no folder
+    assert fake_llm.requests == [] and [p for p in runs.iterdir() if p.is_dir()] == []  # the dry run left no run folder
 
 
 def test_offline_floor_needs_no_endpoint(isolated: Path) -> None:

@@ -115,6 +115,9 @@ def new_run_folder(site_root: Path, run_id: str | None = None) -> Path:
     stem = run_id or dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     if "/" in stem or stem in ("", ".", ".."):
         raise InputError(f"not a usable run id: {stem!r}")
+    base.mkdir(parents=True, exist_ok=True)
+    if not (base / ".gitignore").exists():
+        atomic_write(base / ".gitignore", "# enrich eval runs: drafts made to be scored, never posts\n*\n")
     for n in range(1, 1000):
         folder = base / (stem if n == 1 else f"{stem}-{n}")
         try:
