@@ -92,6 +92,7 @@ def main() -> int:
     parser.add_argument("--base-url", default="http://127.0.0.1:8080/v1")
     parser.add_argument("--count", type=int, default=20, help="the N smallest transcripts")
     parser.add_argument("--limit", type=int, default=0, help="only the first K of them by name")
+    parser.add_argument("--skip", default="", help="comma-separated transcripts to leave out (say why with the figures)")
     parser.add_argument("--max-output-tokens", type=int, default=0, help="bound each answer (ENRICH_MAX_OUTPUT_TOKENS)")
     args = parser.parse_args()
     corpus = args.shared / "corpus"
@@ -102,7 +103,11 @@ def main() -> int:
         print(f"skipped: no server at {args.base_url} (start it: ../shared/tools/local-llm/serve.sh)")
         return 0
     smallest = sorted(sorted((corpus / "raw").glob("*.txt"), key=lambda p: p.stat().st_size)[: args.count])
+    skipped = set(filter(None, args.skip.split(",")))
     names = [p.name for p in smallest][: args.limit or None]
+    if skipped:
+        print(f"left out: {', '.join(sorted(skipped & set(names)))}")
+        names = [n for n in names if n not in skipped]
     inbox = make_site(args.site, corpus, names, args.base_url)
     if args.max_output_tokens:
         os.environ["ENRICH_MAX_OUTPUT_TOKENS"] = str(args.max_output_tokens)
