@@ -101,7 +101,9 @@ class Scorer:
             tokens = (result.tokens_in, result.tokens_out)
             return Cost(*tokens, self.budget.cost(self.budget.model, *tokens), round(result.seconds, 3), result.calls)
         money = self.budget.cost(entry.model or self.budget.model, entry.tokens_in, entry.tokens_out)
-        return Cost(entry.tokens_in, entry.tokens_out, money, entry.seconds, entry.calls)
+        # time on the model when there was one: a file's total also holds its wait for a request slot
+        seconds = entry.model_seconds or entry.seconds
+        return Cost(entry.tokens_in, entry.tokens_out, money, seconds, entry.calls)
 
     def score(self, pair: Pair, approved: dict[str, Any], result: FileResult) -> PostScore:
         """One pair: the approved post against the draft the run wrote (an empty draft when it failed)."""
