@@ -108,6 +108,7 @@ def main() -> None:
     enrich review          step through drafts: accept, edit, reject
     enrich check FILES     check posts against the site profile (the pre-commit hook)
     enrich vocab build DIR learn the site's tags and names from its posts
+    enrich eval INPUTS --gold POSTS  score drafts against the posts people approved
     enrich profile         show the effective site profile and where each setting came from
     enrich init DIR        learn the site's format from its posts into enrich.toml
     """
@@ -115,9 +116,9 @@ def main() -> None:
 
 def _register() -> None:
     """Add every command family; each module imports only click (and light settings) at module level."""
-    from enrich.cli import batch_cmd, check_cmd, draft_cmd, init_cmd, review_cmd, vocab_cmd
+    from enrich.cli import batch_cmd, check_cmd, draft_cmd, eval_cmd, init_cmd, review_cmd, vocab_cmd
 
-    for module in (draft_cmd, check_cmd, vocab_cmd, batch_cmd, review_cmd, init_cmd):
+    for module in (draft_cmd, check_cmd, vocab_cmd, batch_cmd, review_cmd, eval_cmd, init_cmd):
         module.register(main)
 
 

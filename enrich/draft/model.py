@@ -10,6 +10,8 @@ and the problems. Entities are then grounded in the transcript.
 from __future__ import annotations
 
 import contextlib
+import functools
+import hashlib
 import json
 import threading
 from typing import TYPE_CHECKING, Any
@@ -94,9 +96,21 @@ class ModelBackend:
         with contextlib.suppress(Exception):
             self.client  # noqa: B018
 
-    def cache_identity(self) -> dict[str, Any]:
+    @functools.cached_property
+    def _identity(self) -> dict[str, Any]:
+        """What makes two drafts of one input differ besides input, profile and prompts: the model, its
+        parameters and the answer schema and room this code asks for (a schema change is a new draft)."""
         s = self.settings
-        return {"model": s.model, "params": [s.temperature, s.max_output_tokens, s.max_input_tokens]}
+        fields = self.profile.model_fields()
+        contract = json.dumps([answer_schema(fields), notes_schema(fields), answer_room(fields)], sort_keys=True)
+        return {
+            "model": s.model,
+            "params": [s.temperature, s.max_output_tokens, s.max_input_tokens],
+            "schema": hashlib.sha256(contract.encode("utf-8")).hexdigest()[:16],
+        }
+
+    def cache_identity(self) -> dict[str, Any]:
+        return dict(self._identity)  # computed once per run: every file of a batch asks
 
     def input_budget(self, overhead: int) -> int:
         from enrich.tokens import context_window

@@ -8,6 +8,7 @@ it, for the repair loop.
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 from enrich.draft.ground import MENTIONS
@@ -16,26 +17,47 @@ from enrich.text import tag_slug
 from enrich.validate import Problem, validate_front_matter
 
 
+def _sized(schema: dict[str, Any], spec: FieldSpec) -> dict[str, Any]:
+    """A list schema with the profile's list sizes, which grammar-constrained endpoints then enforce."""
+    if spec.min_items is not None:
+        schema["minItems"] = spec.min_items
+    if spec.max_items is not None:
+        schema["maxItems"] = spec.max_items
+    return schema
+
+
+def _string(spec: FieldSpec, description: str | None) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": "string", "description": description}
+    if spec.pattern:
+        schema["pattern"] = spec.pattern  # e.g. kebab-case tags: the endpoint cannot answer `音乐`
+    return schema
+
+
 def _field_schema(spec: FieldSpec) -> dict[str, Any]:
     if spec.grounded:
-        return {
-            "type": "array",
-            "description": spec.description,
-            "items": {
-                "type": "object",
-                "properties": {
-                    "name": {"type": "string", "description": "canonical English name"},
-                    "mention": {"type": "string", "description": "exact words of the transcript that refer to it"},
+        return _sized(
+            {
+                "type": "array",
+                "description": spec.description,
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "name": {"type": "string", "description": "canonical English name"},
+                        "mention": {"type": "string", "description": "exact words of the transcript that refer to it"},
+                    },
+                    "required": ["name", "mention"],
+                    "additionalProperties": False,
                 },
-                "required": ["name", "mention"],
-                "additionalProperties": False,
             },
-        }
+            spec,
+        )
     if spec.type == "list":
-        return {"type": "array", "description": spec.description, "items": {"type": "string"}}
+        item = _string(spec, None)
+        del item["description"]
+        return _sized({"type": "array", "description": spec.description, "items": item}, spec)
     if spec.type == "bool":
         return {"type": "boolean", "description": spec.description}
-    schema: dict[str, Any] = {"type": "string", "description": spec.description}
+    schema = _string(spec, spec.description)
     if spec.enum:
         schema["enum"] = list(spec.enum)
     return schema
@@ -74,8 +96,15 @@ def _entities(name: str, raw: Any, values: dict[str, Any], problems: list[Proble
             mentions.append("")
         else:
             problems.append(Problem(name, "type", "expected {name, mention}", index=i))
-    values[name] = names
-    values[f"{MENTIONS}{name}"] = mentions
+    seen: set[str] = set()
+    keep = []  # the same name twice (case, width or spacing apart) is dropped without a repair
+    for i, n in enumerate(names):
+        key = " ".join(unicodedata.normalize("NFKC", n).casefold().split())
+        if n and key not in seen:
+            seen.add(key)
+            keep.append(i)
+    values[name] = [names[i] for i in keep]
+    values[f"{MENTIONS}{name}"] = [mentions[i] for i in keep]
 
 
 def read_answer(data: Any, ask: list[FieldSpec], profile: Profile) -> tuple[dict[str, Any], list[Problem]]:
@@ -94,7 +123,8 @@ def read_answer(data: Any, ask: list[FieldSpec], profile: Profile) -> tuple[dict
         if spec.grounded:
             _entities(name, raw, values, problems)
         elif name == "tags" and isinstance(raw, list):
-            values[name] = [tag_slug(t) for t in raw if isinstance(t, str) and t.strip()]
+            slugs = [tag_slug(t) for t in raw if isinstance(t, str) and t.strip()]
+            values[name] = list(dict.fromkeys(s for s in slugs if s))  # duplicates after slugging: dropped, not re-asked
         elif isinstance(raw, str):
             values[name] = raw.strip()
         else:

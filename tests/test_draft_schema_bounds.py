@@ -1,0 +1,52 @@
+"""The answer schema carries what the endpoint can enforce; what needs no judgement is fixed, not re-asked."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from enrich.draft.schema import answer_schema, read_answer
+from enrich.profile import load_profile
+
+
+def test_the_schema_sends_patterns_and_list_sizes(isolated: Path) -> None:
+    profile = load_profile(isolated)
+    props = answer_schema(profile.model_fields())["properties"]
+    tags = props["tags"]
+    assert tags["items"] == {"type": "string", "pattern": "^[a-z0-9]+(?:-[a-z0-9]+)*$"}
+    assert (tags["minItems"], tags["maxItems"]) == (3, 8)
+    assert props["area"]["enum"] and "minItems" not in props["people"]
+
+
+def test_duplicates_are_dropped_without_a_repair(isolated: Path) -> None:
+    profile = load_profile(isolated)
+    ask = [f for f in profile.model_fields() if f.name in ("tags", "people")]
+    answer = {
+        "tags": ["AI Agent", "ai-agent", "cloud-computing", "trade-war"],
+        "people": [{"name": "Sam Altman", "mention": "Altman"}, {"name": "sam  altman", "mention": "Sam"}],
+    }
+    values, problems = read_answer(answer, ask, profile)
+    assert values["tags"] == ["ai-agent", "cloud-computing", "trade-war"]
+    assert values["people"] == ["Sam Altman"] and values["_mentions:people"] == ["Altman"]
+    assert problems == []
+
+
+def test_the_answer_schema_is_part_of_the_cache_key(isolated: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A change of the schema or room this code asks for is a new draft, never a cached answer to another one."""
+    import enrich.draft.model as model
+    from enrich.draft.build import build_drafter
+    from enrich.settings import load_settings
+
+    (isolated / "a.txt").write_text("A talk about release engineering and deployment. " * 20, encoding="utf-8")
+
+    def key() -> str:
+        drafter, _ = build_drafter(load_settings({}), planning=True)
+        return drafter.cache_key(drafter.prepare(isolated / "a.txt"))
+
+    before = key()
+    assert key() == before  # stable
+    from enrich.draft.schema import answer_room as room
+
+    monkeypatch.setattr(model, "answer_room", lambda fields: room(fields) + 1)
+    assert key() != before
