@@ -30,7 +30,8 @@ SHARED = [
 def _options(command_name: str) -> dict[str, click.Parameter]:
     from enrich.cli import main
 
-    command = main.commands[command_name]
+    command = main.get_command(click.Context(main), command_name)
+    assert command is not None
     return {p.name: p for p in command.params if p.name}
 
 

@@ -8,7 +8,6 @@ click takes them as arguments, keeping every argument in its order.
 
 from __future__ import annotations
 
-import difflib
 import os
 from collections.abc import Iterable
 
@@ -72,6 +71,8 @@ def close_command(word: str, commands: Iterable[str]) -> str | None:
     """The command a misspelt word most likely meant, or None when the word looks like a file name."""
     if any(ch in word for ch in "./\\") or not word.replace("-", "").replace("_", "").isalnum():
         return None
+    import difflib  # only for a word that is no command and no file
+
     matches = difflib.get_close_matches(word.lower(), list(commands), n=1, cutoff=0.6)
     return matches[0] if matches else None
 
@@ -84,7 +85,8 @@ def default_group_args(group: click.Group, ctx: click.Context, args: list[str], 
     if not args:
         return args
     first = args[0]
-    if first in group.commands:
+    names = group.list_commands(ctx)
+    if first in names:
         return args
     if first == "--":
         return [default, *args]
@@ -94,7 +96,7 @@ def default_group_args(group: click.Group, ctx: click.Context, args: list[str], 
             return args
         return [default, *args]
     if not is_existing_path(first):
-        guess = close_command(first, group.commands)
+        guess = close_command(first, names)
         if guess is not None:
             raise click.UsageError(f"no such command '{first}'; did you mean '{guess}'?", ctx)
     return [default, *args]
