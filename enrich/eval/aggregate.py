@@ -40,6 +40,16 @@ class RunInfo:
     source: str = ""  # how drafts were made: "pairs", "review-log", "offline"
     extra: dict[str, str] = field(default_factory=dict)  # endpoint, vocabulary digest, ...
 
+    def labelled(self) -> list[tuple[str, str | None]]:
+        """The run's identity as (label, value) pairs, in the order every report shows them."""
+        return [
+            ("model", self.model),
+            ("profile", self.profile),
+            ("prompts", self.prompt_version),
+            ("source", self.source),
+            ("date", self.date),
+        ]
+
 
 @dataclass
 class Run:

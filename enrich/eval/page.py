@@ -223,15 +223,7 @@ def to_html(run: Run, title: str = "enrich eval", review: ReviewAnalysis | None 
     info = run.info
     meta = " · ".join(
         f"{label} <b>{_e(value)}</b>"
-        for label, value in (
-            ("model", info.model),
-            ("profile", info.profile),
-            ("prompts", info.prompt_version),
-            ("source", info.source),
-            ("date", info.date),
-            ("posts", summary.posts),
-            ("failed", summary.failed or None),
-        )
+        for label, value in (*info.labelled(), ("posts", summary.posts), ("failed", summary.failed or None))
         if value not in (None, "")
     )
     overall = format_value(summary.overall)

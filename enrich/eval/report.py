@@ -62,17 +62,7 @@ def to_text(run: Run) -> str:
         f"enrich eval: {summary.posts} posts"
         + (f" of {info.sample_size} asked" if info.sample_size is not None and info.sample_size != summary.posts else "")
         + (f", {summary.failed} failed" if summary.failed else ""),
-        "  ".join(
-            f"{label} {value}"
-            for label, value in (
-                ("model", info.model),
-                ("profile", info.profile),
-                ("prompts", info.prompt_version),
-                ("source", info.source),
-                ("date", info.date),
-            )
-            if value
-        ),
+        "  ".join(f"{label} {value}" for label, value in info.labelled() if value),
     ]
     rows = [(r.field, r.measure, format_value(r.value, r.kind), r.detail) for r in summary_rows(summary)]
     return "\n".join([*(h for h in head if h), "", render(("field", "measure", "value", "detail"), rows, right=(2,))]) + "\n"
