@@ -6,17 +6,37 @@ from pathlib import Path
 
 import pytest
 
-from enrich.draft.schema import answer_schema, read_answer
+from enrich.draft.schema import answer_schema, notes_schema, read_answer
 from enrich.profile import load_profile
 
 
-def test_the_schema_sends_patterns_and_list_sizes(isolated: Path) -> None:
+def test_the_schema_sends_patterns_list_sizes_and_string_lengths(isolated: Path) -> None:
     profile = load_profile(isolated)
     props = answer_schema(profile.model_fields())["properties"]
     tags = props["tags"]
-    assert tags["items"] == {"type": "string", "pattern": "^[a-z0-9]+(?:-[a-z0-9]+)*$"}
+    assert tags["items"] == {"type": "string", "pattern": "^[a-z0-9]+(?:-[a-z0-9]+)*$", "maxLength": 60}
     assert (tags["minItems"], tags["maxItems"]) == (3, 8)
     assert props["area"]["enum"] and "minItems" not in props["people"]
+    assert (props["title"]["minLength"], props["title"]["maxLength"]) == (4, 80)
+    assert (props["summary"]["minLength"], props["summary"]["maxLength"]) == (30, 400)
+
+
+def test_nothing_in_the_schema_is_unbounded(isolated: Path) -> None:
+    """A grammar-constrained server generates an unbounded string or list until max_tokens cuts it."""
+    profile = load_profile(isolated)
+
+    def walk(node: dict[str, object], where: str) -> None:
+        if node.get("type") == "string" and "enum" not in node:
+            assert isinstance(node.get("maxLength"), int), where
+        if node.get("type") == "array":
+            assert isinstance(node.get("maxItems"), int), where
+            walk(node["items"], where + "[]")  # type: ignore[arg-type]
+        for name, sub in (node.get("properties") or {}).items():  # type: ignore[attr-defined]
+            walk(sub, f"{where}.{name}")
+
+    fields = profile.model_fields()
+    walk(answer_schema(fields), "answer")
+    walk(notes_schema(fields), "notes")
 
 
 def test_duplicates_are_dropped_without_a_repair(isolated: Path) -> None:

@@ -21,16 +21,36 @@ def _sized(schema: dict[str, Any], spec: FieldSpec) -> dict[str, Any]:
     """A list schema with the profile's list sizes, which grammar-constrained endpoints then enforce."""
     if spec.min_items is not None:
         schema["minItems"] = spec.min_items
-    if spec.max_items is not None:
-        schema["maxItems"] = spec.max_items
+    schema["maxItems"] = spec.max_items if spec.max_items is not None else RUNAWAY_ITEMS
     return schema
+
+
+# Bounds for strings and lists the profile leaves open. They only shape what the model is asked for
+# (validation is the profile's): a grammar-constrained server (llama.cpp, vLLM) generates an unbounded
+# string until max_tokens cuts it, and a cut answer is a paid request wasted.
+NAME_LENGTH = 80
+MENTION_LENGTH = 160
+ITEM_LENGTH = 60
+STRING_LENGTH = 300
+RUNAWAY_ITEMS = 40
 
 
 def _string(spec: FieldSpec, description: str | None) -> dict[str, Any]:
     schema: dict[str, Any] = {"type": "string", "description": description}
     if spec.pattern:
         schema["pattern"] = spec.pattern  # e.g. kebab-case tags: the endpoint cannot answer `音乐`
+    if spec.type == "list":  # the profile's lengths are for strings; an item only gets the runaway bound
+        schema["maxLength"] = ITEM_LENGTH
+        return schema
+    minimum = spec.min_length or (1 if spec.required else 0)
+    if minimum:
+        schema["minLength"] = minimum
+    schema["maxLength"] = spec.max_length or STRING_LENGTH
     return schema
+
+
+def _bounded(max_length: int, description: str) -> dict[str, Any]:
+    return {"type": "string", "description": description, "maxLength": max_length}
 
 
 def _field_schema(spec: FieldSpec) -> dict[str, Any]:
@@ -42,8 +62,8 @@ def _field_schema(spec: FieldSpec) -> dict[str, Any]:
                 "items": {
                     "type": "object",
                     "properties": {
-                        "name": {"type": "string", "description": "canonical English name"},
-                        "mention": {"type": "string", "description": "exact words of the transcript that refer to it"},
+                        "name": _bounded(NAME_LENGTH, "canonical English name"),
+                        "mention": _bounded(MENTION_LENGTH, "exact words of the transcript that refer to it"),
                     },
                     "required": ["name", "mention"],
                     "additionalProperties": False,
@@ -57,10 +77,9 @@ def _field_schema(spec: FieldSpec) -> dict[str, Any]:
         return _sized({"type": "array", "description": spec.description, "items": item}, spec)
     if spec.type == "bool":
         return {"type": "boolean", "description": spec.description}
-    schema = _string(spec, spec.description)
     if spec.enum:
-        schema["enum"] = list(spec.enum)
-    return schema
+        return {"type": "string", "description": spec.description, "enum": list(spec.enum)}
+    return _string(spec, spec.description)
 
 
 def answer_schema(fields: list[FieldSpec]) -> dict[str, Any]:
@@ -75,10 +94,11 @@ def answer_schema(fields: list[FieldSpec]) -> dict[str, Any]:
 
 def notes_schema(fields: list[FieldSpec]) -> dict[str, Any]:
     """The schema of the notes taken on one part of a long transcript."""
-    props: dict[str, Any] = {"points": {"type": "array", "items": {"type": "string"}}}
+    point = _bounded(POINT_TOKENS * 3, "one point the part makes")
+    props: dict[str, Any] = {"points": {"type": "array", "items": point, "maxItems": NOTE_POINTS}}
     for spec in (f for f in fields if f.grounded):
         props[spec.name] = _field_schema(spec)
-    props["tags"] = {"type": "array", "items": {"type": "string"}}
+    props["tags"] = {"type": "array", "items": _bounded(ITEM_LENGTH, "a topic"), "maxItems": UNBOUNDED_ITEMS}
     return {"type": "object", "properties": props, "required": list(props), "additionalProperties": False}
 
 

@@ -1,6 +1,7 @@
 """What each endpoint accepts, remembered on disk so a fallback is paid for once, not on every run.
 
-Per endpoint (host and model): the structured-output format that worked, the name of the answer-length
+Per endpoint (host and model): the structured-output format that worked, the schema keywords its strict
+mode rejects (dropped from then on, one by one, rather than the whole schema), the name of the answer-length
 parameter (`max_tokens` or `max_completion_tokens`), whether it takes `temperature`, and the
 requests and tokens per minute its rate-limit headers announced (so the next run starts paced). Remembering
 is an optimisation: an unreadable or unwritable file never fails a draft.
@@ -44,6 +45,13 @@ class Capabilities:
         fmt = self._get(endpoint, "response_format")
         return fmt if fmt in FORMAT_CHAIN else FORMAT_CHAIN[0]
 
+    def schema_drops(self, endpoint: str) -> frozenset[str]:
+        """The schema keywords the endpoint rejected: sent without them from the start."""
+        from enrich.model.schema_keywords import OPTIONAL_KEYWORDS
+
+        value = self._get(endpoint, "schema_drops")
+        return frozenset(k for k in value if k in OPTIONAL_KEYWORDS) if isinstance(value, list) else frozenset()
+
     def token_param(self, endpoint: str) -> str:
         param = self._get(endpoint, "token_param")
         return param if param in TOKEN_PARAMS else TOKEN_PARAMS[0]
@@ -62,6 +70,11 @@ class Capabilities:
     def remember_response_format(self, endpoint: str, fmt: str) -> None:
         if fmt != self.response_format(endpoint):
             self._set(endpoint, "response_format", fmt)
+
+    def drop_schema_keywords(self, endpoint: str, keywords: set[str]) -> None:
+        dropped = self.schema_drops(endpoint) | keywords
+        if dropped != self.schema_drops(endpoint):
+            self._set(endpoint, "schema_drops", sorted(dropped))
 
     def switch_token_param(self, endpoint: str, rejected: str) -> None:
         """The endpoint refused `rejected`: use the other name from now on."""

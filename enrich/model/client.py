@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import gc
 import json
-import re
 import sys
 import threading
 import time
@@ -22,6 +21,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from enrich.errors import ConfigError, EndpointError
+from enrich.model import schema_keywords
+from enrich.model.answer_text import parse_json_answer, with_schema_text
 from enrich.model.capabilities import FORMAT_CHAIN, Capabilities
 from enrich.model.describe import FormatRejected, ParamRejected, describe, not_a_completion, parked
 from enrich.model.gate import RateGate
@@ -195,7 +196,10 @@ class LLMClient:
         last_error: EndpointError | None = None
         for fmt in FORMAT_CHAIN[FORMAT_CHAIN.index(start) :]:
             try:
-                answer = self._complete(messages, schema, name, fmt, deadline, max_tokens)
+                if fmt == "json_schema":
+                    answer = self._complete_strict(messages, schema, name, deadline, max_tokens)
+                else:
+                    answer = self._complete(messages, schema, name, fmt, deadline, max_tokens)
             except FormatRejected as exc:
                 last_error = EndpointError(f"{self.host} rejected response_format {fmt}: {exc}")
                 if configured != "auto":
@@ -206,11 +210,27 @@ class LLMClient:
             return answer
         raise last_error or EndpointError("no response format worked")
 
+    def _complete_strict(
+        self, messages: list[dict[str, str]], schema: dict[str, Any], name: str, deadline: Deadline, room: int | None
+    ) -> Answer:
+        """`json_schema`, dropping only the keywords the endpoint rejects (remembered), never the whole schema first."""
+        dropped = set(self.capabilities.schema_drops(self.endpoint))
+        while True:
+            sent = schema_keywords.without(schema, dropped)
+            try:
+                return self._complete(messages, sent, name, "json_schema", deadline, room)
+            except FormatRejected as exc:
+                more = schema_keywords.to_drop(str(exc), sent)
+                if not more:
+                    raise
+                dropped |= more
+                self.capabilities.drop_schema_keywords(self.endpoint, more)
+
     # -- one request ---------------------------------------------------------------------------
     def _complete(
         self, messages: list[dict[str, str]], schema: dict[str, Any], name: str, fmt: str, deadline: Deadline, room: int | None
     ) -> Answer:
-        messages = _with_schema_text(messages, schema) if fmt != "json_schema" else messages
+        messages = with_schema_text(messages, schema) if fmt != "json_schema" else messages
         params: dict[str, Any] = {"model": self.model, "messages": messages}
         if fmt == "json_schema":
             params["response_format"] = {"type": "json_schema", "json_schema": {"name": name, "strict": True, "schema": schema}}
@@ -356,43 +376,3 @@ class LLMClient:
         if self._built_one.is_set() or self._first_claimed.acquire(blocking=False):  # claimed once, never released
             return
         self._built_one.wait(timeout=FIRST_REQUEST_WAIT)
-
-
-def _with_schema_text(messages: list[dict[str, str]], schema: dict[str, Any]) -> list[dict[str, str]]:
-    """For endpoints without json_schema support: the schema goes into the instructions instead."""
-    out = [dict(m) for m in messages]
-    note = "\n\nThe JSON object must follow this JSON Schema:\n" + json.dumps(schema, ensure_ascii=False)
-    out[0]["content"] = out[0]["content"] + note
-    return out
-
-
-_FENCE = re.compile(r"```(?:json)?\s*(.*?)```", re.S)
-
-
-def parse_json_answer(content: str) -> Any:
-    """The JSON object in an answer, tolerating code fences and text around it (plain-text mode)."""
-    text = content.strip()
-    try:
-        return json.loads(text)
-    except ValueError:
-        pass
-    fenced = _FENCE.search(text)
-    if fenced:
-        try:
-            return json.loads(fenced.group(1))
-        except ValueError:
-            pass
-    start, end = text.find("{"), text.rfind("}")
-    if start != -1 and end > start:
-        try:
-            return json.loads(text[start : end + 1])
-        except ValueError:
-            pass
-    return _Unparsed(text)
-
-
-@dataclass
-class _Unparsed:
-    """An answer that is not JSON; the repair loop sends it back with the parse error."""
-
-    text: str

@@ -97,5 +97,5 @@ def _bad_request(message: str, host: str) -> EndpointError | ParamRejected | For
     if match:
         return ParamRejected(match.group(1), message)
     if any(word in lowered for word in _FORMAT_WORDS):
-        return FormatRejected(message[:200])
+        return FormatRejected(message[:500])  # long enough to name the keyword a strict mode rejects
     return EndpointError(f"{host} rejected the request (400): {message[:200]}")

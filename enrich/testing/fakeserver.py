@@ -149,6 +149,8 @@ class FakeLLM:
         self.responder: Callable[[dict[str, Any]], Reply] | None = None
         self.reject_json_schema = False
         self.reject_json_object = False
+        self.reject_schema_keywords: set[str] = set()  # a strict mode that rejects these keywords (OpenAI: maxLength)
+        self.name_rejected_keyword = True  # say which keyword, as OpenAI does; False: only "Invalid schema"
         self._lock = threading.Lock()
         self.active = 0
         self.max_active = 0
@@ -245,6 +247,24 @@ class FakeLLM:
         reply = self._next(request, headers)
         return Reply(reply.status, reply.body, {**limit_headers, **reply.headers}, reply.delay, reply.content_type)
 
+    def _rejected_keyword(self, schema: Any) -> str | None:
+        """The first keyword of `schema` (at any depth) this server's strict mode rejects."""
+        if isinstance(schema, dict):
+            for key, value in schema.items():
+                if key in self.reject_schema_keywords and key != "properties":
+                    return str(key)
+                subs = value.values() if key == "properties" and isinstance(value, dict) else [value]
+                for sub in subs:
+                    found = self._rejected_keyword(sub)
+                    if found:
+                        return found
+        elif isinstance(schema, list):
+            for sub in schema:
+                found = self._rejected_keyword(sub)
+                if found:
+                    return found
+        return None
+
     @staticmethod
     def path_is_chat(request: dict[str, Any]) -> bool:
         return "messages" in request
@@ -257,6 +277,11 @@ class FakeLLM:
         fmt = (request.get("response_format") or {}).get("type")
         if self.reject_json_schema and fmt == "json_schema":
             return error(400, "response_format json_schema is not supported by this server", param="response_format")
+        if fmt == "json_schema" and self.reject_schema_keywords:
+            rejected = self._rejected_keyword(request["response_format"]["json_schema"]["schema"])
+            if rejected:
+                said = f"'{rejected}' is not permitted." if self.name_rejected_keyword else "unsupported keyword."
+                return error(400, f"Invalid schema for response_format 'answer': {said}", param="response_format")
         if self.reject_json_object and fmt == "json_object":
             return error(400, "response_format json_object is not supported", param="response_format")
         if scripted is not None:
