@@ -70,3 +70,13 @@ def test_the_answer_schema_is_part_of_the_cache_key(isolated: Path, monkeypatch:
 
     monkeypatch.setattr(model, "answer_room", lambda fields: room(fields) + 1)
     assert key() != before
+
+
+def test_an_enumeration_value_in_another_case_or_width_is_fixed_not_re_asked(isolated: Path) -> None:
+    profile = load_profile(isolated)
+    ask = [f for f in profile.model_fields() if f.name == "area"]
+    member = ask[0].enum[0]  # type: ignore[index]
+    values, problems = read_answer({"area": f"  {member.upper()} "}, ask, profile)
+    assert values["area"] == member and problems == []
+    values, problems = read_answer({"area": "no-such-area"}, ask, profile)
+    assert [p.rule for p in problems] == ["enum"]

@@ -127,6 +127,15 @@ def _entities(name: str, raw: Any, values: dict[str, Any], problems: list[Proble
     values[f"{MENTIONS}{name}"] = [mentions[i] for i in keep]
 
 
+def _enum_member(raw: str, enum: tuple[str, ...] | list[str]) -> str:
+    """The enumeration member `raw` means when it differs only in case, width or spacing; else `raw`."""
+    key = " ".join(unicodedata.normalize("NFKC", raw).casefold().split())
+    for member in enum:
+        if " ".join(unicodedata.normalize("NFKC", member).casefold().split()) == key:
+            return member
+    return raw.strip()
+
+
 def read_answer(data: Any, ask: list[FieldSpec], profile: Profile) -> tuple[dict[str, Any], list[Problem]]:
     """Turn an answer into field values (entities keep their mentions) and list what is wrong with it."""
     if not isinstance(data, dict):
@@ -145,6 +154,8 @@ def read_answer(data: Any, ask: list[FieldSpec], profile: Profile) -> tuple[dict
         elif name == "tags" and isinstance(raw, list):
             slugs = [tag_slug(t) for t in raw if isinstance(t, str) and t.strip()]
             values[name] = list(dict.fromkeys(s for s in slugs if s))  # duplicates after slugging: dropped, not re-asked
+        elif isinstance(raw, str) and spec.enum:
+            values[name] = _enum_member(raw, spec.enum)  # `Tech ` for `tech`: fixed, not re-asked
         elif isinstance(raw, str):
             values[name] = raw.strip()
         else:
