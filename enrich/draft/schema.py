@@ -28,11 +28,11 @@ def _sized(schema: dict[str, Any], spec: FieldSpec) -> dict[str, Any]:
 # Bounds for strings and lists the profile leaves open. They only shape what the model is asked for
 # (validation is the profile's): a grammar-constrained server (llama.cpp, vLLM) generates an unbounded
 # string until max_tokens cuts it, and a cut answer is a paid request wasted.
-NAME_LENGTH = 80
-MENTION_LENGTH = 160
+NAME_LENGTH = 60
+MENTION_LENGTH = 60
 ITEM_LENGTH = 60
 STRING_LENGTH = 300
-RUNAWAY_ITEMS = 40
+RUNAWAY_ITEMS = 20  # more than 97% of the corpus posts name at most 16 of a kind
 
 
 def _string(spec: FieldSpec, description: str | None) -> dict[str, Any]:
