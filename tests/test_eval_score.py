@@ -24,7 +24,7 @@ from enrich.eval.score import (
     score_post,
     twin_key,
 )
-from enrich.eval.script import detect_script, expected_script, language_ok
+from enrich.script import detect_script, expected_script, language_ok
 from enrich.profile import Profile, build_profile
 from tests.conftest import FIXTURES, REPO
 

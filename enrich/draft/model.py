@@ -219,7 +219,8 @@ class ModelBackend:
         """The answer as field values, re-asking at most MAX_REPAIRS times with only the answer and the problems."""
         for attempt in range(MAX_REPAIRS + 1):
             values, problems = read_answer(answer.data, prepared.ask, self.profile)
-            if not any(p.severity == "error" or attempt < MAX_REPAIRS for p in problems):
+            # errors are re-asked up to MAX_REPAIRS times; warnings once, then kept with a flag
+            if not any(p.severity == "error" or attempt == 0 for p in problems):
                 flags.extend(Flag("warning", p.key, f"{p.message} ({p.rule})") for p in problems)
                 return values
             if attempt == MAX_REPAIRS:

@@ -13,7 +13,8 @@ from typing import Any
 
 from enrich.draft.ground import MENTIONS
 from enrich.profile import FieldSpec, Profile
-from enrich.text import tag_slug
+from enrich.script import detect_script, expected_script, script_matches
+from enrich.text import tag_slug, to_simplified
 from enrich.validate import Problem, validate_front_matter
 
 
@@ -136,6 +137,23 @@ def _enum_member(raw: str, enum: tuple[str, ...] | list[str]) -> str:
     return raw.strip()
 
 
+_SCRIPT_WORDS = {"latin": "a Latin-script language", "ja": "Japanese", "ko": "Korean", "zh-Hant": "Traditional Chinese"}
+
+
+def _in_site_script(name: str, text: str, profile: Profile, problems: list[Problem]) -> str:
+    """A localized text in the site's script: Traditional characters for a Simplified site are converted
+    (OpenCC, no judgement needed); another language is re-asked once, then kept with a warning."""
+    expected = expected_script(profile.language)
+    detected = detect_script(text)
+    if expected is None or script_matches(expected, detected) or detected in ("empty", "other"):
+        return text
+    if expected == "zh-Hans" and detected == "zh-Hant":
+        return to_simplified(text)
+    said = _SCRIPT_WORDS.get(detected, detected)
+    problems.append(Problem(name, "language", f"written in {said}; write it in {profile.language_name}", "warning"))
+    return text
+
+
 def read_answer(data: Any, ask: list[FieldSpec], profile: Profile) -> tuple[dict[str, Any], list[Problem]]:
     """Turn an answer into field values (entities keep their mentions) and list what is wrong with it."""
     if not isinstance(data, dict):
@@ -156,6 +174,8 @@ def read_answer(data: Any, ask: list[FieldSpec], profile: Profile) -> tuple[dict
             values[name] = list(dict.fromkeys(s for s in slugs if s))  # duplicates after slugging: dropped, not re-asked
         elif isinstance(raw, str) and spec.enum:
             values[name] = _enum_member(raw, spec.enum)  # `Tech ` for `tech`: fixed, not re-asked
+        elif isinstance(raw, str) and spec.localized:
+            values[name] = _in_site_script(name, raw.strip(), profile, problems)
         elif isinstance(raw, str):
             values[name] = raw.strip()
         else:

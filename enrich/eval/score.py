@@ -16,8 +16,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from enrich.eval.script import detect_script, expected_script, script_matches
 from enrich.profile import Profile
+from enrich.script import detect_script, expected_script, script_matches
 
 DEFAULT_NAME_FIELDS = ("people", "companies_orgs", "products_models", "media_books")
 
