@@ -146,7 +146,7 @@ class ModelBackend:
 
         schema = answer_schema(prepared.ask)
         system = system_prompt(self.prompts, self.profile, "draft-system")
-        context = file_context(prepared, self.vocab)
+        context = neutralise(file_context(prepared, self.vocab))  # a sidecar's title and description are input too
         text = neutralise(prepared.cleaned.text)
         rough = self._fixed_overhead(prepared.ask, exact=False) + estimate_tokens(context)
         text_tokens = estimate_tokens(text)
@@ -160,7 +160,7 @@ class ModelBackend:
         if len(chunks) == 1:
             user = self.prompts.render("draft-user", context=context, transcript=chunks[0].text)
         else:
-            notes = json.dumps(self._take_notes(prepared, chunks, deadline, usage), ensure_ascii=False, indent=1)
+            notes = neutralise(json.dumps(self._take_notes(prepared, chunks, deadline, usage), ensure_ascii=False, indent=1))
             user = self.prompts.render("merge-user", context=context, chunk_count=len(chunks), notes=notes)
             flags.append(Flag("chunked", "*", f"drafted from notes on {len(chunks)} parts of a long transcript"))
         answer = self._complete(system, user, schema, "front_matter", deadline, usage, answer_room(prepared.ask))
@@ -229,7 +229,7 @@ class ModelBackend:
                     problems=errors,
                 )
             listed = "\n".join(f"- {p.describe()}" for p in problems)
-            user = self.prompts.render("repair-user", answer=answer.raw[:20000], problems=listed)
+            user = self.prompts.render("repair-user", answer=neutralise(answer.raw[:20000]), problems=listed)
             answer = self._complete(system, user, schema, "front_matter", deadline, usage, answer_room(prepared.ask))
         raise AssertionError("unreachable")
 
