@@ -264,12 +264,12 @@ def read_source(path: Path) -> Source:
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror}", path=name) from None
     text, encoding = decode_bytes(data, name)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")  # before front matter: CR-only files have lines too
     person: dict[str, Any] = {}
     if fmt == "md":
         person, text = person_front_matter(text, name)
     elif fmt in ("srt", "vtt"):
         text = captions_to_text(text, fmt)
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():
         raise InputError("no text to draft from (the file is empty)", path=name)
     return Source(
