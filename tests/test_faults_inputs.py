@@ -169,3 +169,37 @@ def test_a_batch_whose_out_is_below_a_file_stops_before_paying(fake_llm: FakeLLM
     assert result.exit_code == 3, result.output
     assert "blocker" in result.output and "Traceback" not in result.output
     assert fake_llm.requests == []
+
+
+def test_a_short_gb18030_file_is_not_read_as_korean(fake_llm: FakeLLM, isolated: Path) -> None:
+    path = isolated / "talk.txt"
+    path.write_bytes("今天我们讨论".encode("gb18030"))  # EUC-KR reads these 12 bytes just as cleanly, as Hangul
+    assert cli(str(path)).exit_code == 0
+    assert "今天我们讨论" in sent_transcript(fake_llm)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        TRANSCRIPT.encode()[:300] + b"\xff" + TRANSCRIPT.encode()[300:],
+        TRANSCRIPT.encode()[:-2],
+        bytes(range(128, 256)) * 10,
+        b"",
+        b" \n\t\r\n" * 10,
+    ],
+    ids=["stray-byte", "cut-mid-character", "high-bytes", "empty", "whitespace"],
+)
+def test_a_file_that_is_not_usable_text_is_one_line_exit_3_and_costs_nothing(
+    fake_llm: FakeLLM, isolated: Path, data: bytes
+) -> None:
+    path = isolated / "talk.txt"
+    path.write_bytes(data)
+    err = clean_failure(cli(str(path)), 3)
+    assert "talk.txt" in err and len(err.strip().splitlines()) == 1, err
+    assert fake_llm.requests == []
+
+
+def test_invalid_utf8_says_where(fake_llm: FakeLLM, isolated: Path) -> None:
+    path = isolated / "talk.txt"
+    path.write_bytes(TRANSCRIPT.encode()[:300] + b"\xff" + TRANSCRIPT.encode()[300:])
+    assert "offset 300" in clean_failure(cli(str(path)), 3)
