@@ -57,11 +57,13 @@ def test_old_line_endings_are_drafted_as_lines(fake_llm: FakeLLM, isolated: Path
     assert "\r" not in text and "第一段。\n第二段。" in text
 
 
-@pytest.mark.parametrize("newline", ["\r\n", "\r"], ids=["crlf", "cr"])
-def test_md_front_matter_with_old_line_endings_is_read(fake_llm: FakeLLM, isolated: Path, newline: str) -> None:
+@pytest.mark.parametrize(
+    ("newline", "bom"), [("\r\n", b""), ("\r", b""), ("\r\n", b"\xef\xbb\xbf")], ids=["crlf", "cr", "bom-crlf"]
+)
+def test_md_front_matter_with_old_line_endings_is_read(fake_llm: FakeLLM, isolated: Path, newline: str, bom: bytes) -> None:
     path = isolated / "post.md"
     doc = "---\ntitle: 我写的标题\nspeaker: 王小明\n---\n\n" + TRANSCRIPT
-    path.write_bytes(doc.replace("\n", newline).encode("utf-8"))
+    path.write_bytes(bom + doc.replace("\n", newline).encode("utf-8"))
     result = cli(str(path))
     assert result.exit_code == 0, result.output
     data = front_matter(isolated / "drafts" / "post.md")
@@ -96,12 +98,13 @@ def test_front_matter_keys_content_handler_and_1_are_kept_as_plain_keys(fake_llm
     ("content", "said"),
     [
         ("---\n- a list\n- not a mapping\n---\n\n", "mapping"),
+        ("---\njust a sentence\n---\n\n", "mapping"),
         ("---\ntitle: [unclosed\n---\n\n", "front matter"),
         ("---\ntitle: x\n\n", "---"),
         ("---\n\ttitle: tab\n---\n\n", "front matter"),
         ("---\ntitle: 'one\n---\n\n", "front matter"),
     ],
-    ids=["list", "invalid-yaml", "unterminated", "tab-indent", "open-quote"],
+    ids=["list", "scalar", "invalid-yaml", "unterminated", "tab-indent", "open-quote"],
 )
 def test_front_matter_that_cannot_be_read_is_one_line_exit_3_and_costs_nothing(
     fake_llm: FakeLLM, isolated: Path, content: str, said: str
@@ -203,3 +206,23 @@ def test_invalid_utf8_says_where(fake_llm: FakeLLM, isolated: Path) -> None:
     path = isolated / "talk.txt"
     path.write_bytes(TRANSCRIPT.encode()[:300] + b"\xff" + TRANSCRIPT.encode()[300:])
     assert "offset 300" in clean_failure(cli(str(path)), 3)
+
+
+def test_an_empty_front_matter_block_is_no_front_matter(fake_llm: FakeLLM, isolated: Path) -> None:
+    path = isolated / "post.md"
+    path.write_text("---\n---\n\n" + TRANSCRIPT, encoding="utf-8")
+    assert cli(str(path)).exit_code == 0
+    assert "---" not in sent_transcript(fake_llm) and "贸易政策" in sent_transcript(fake_llm)
+
+
+def test_a_batch_reports_an_oversized_file_and_drafts_the_rest(fake_llm: FakeLLM, isolated: Path) -> None:
+    inbox = isolated / "inbox"
+    inbox.mkdir()
+    with (inbox / "huge.txt").open("wb") as handle:
+        handle.truncate(MAX_BYTES + 1)
+    (inbox / "ok.txt").write_text(TRANSCRIPT, encoding="utf-8")
+    result = cli("batch", "inbox")
+    assert result.exit_code == 1, result.output
+    assert "huge.txt" in result.output and "limit" in result.output and "Traceback" not in result.output
+    assert [p.name for p in (isolated / "drafts").glob("*.md")] == ["ok.md"]
+    assert len(fake_llm.requests) == 1

@@ -35,6 +35,17 @@ def test_a_cut_off_answer_is_asked_once_more_with_more_room(fake_llm: FakeLLM, i
     assert "半句" not in (isolated / DRAFT).read_text(encoding="utf-8")
 
 
+def test_a_cut_off_answer_is_asked_again_with_all_of_a_raised_max_output_tokens(
+    fake_llm: FakeLLM, isolated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ENRICH_MAX_OUTPUT_TOKENS", "9000")  # what the failure below tells the user to do
+    path = transcript(isolated)
+    fake_llm.push(answer('{"title": "半句', finish_reason="length"))
+    assert cli(str(path)).exit_code == 0
+    first, second = fake_llm.requests
+    assert room(first) < 9000 and room(second) == 9000
+
+
 def test_an_answer_cut_off_twice_fails_cleanly_and_writes_nothing(fake_llm: FakeLLM, isolated: Path) -> None:
     path = transcript(isolated)
     fake_llm.push(*[answer('{"title": "半句', finish_reason="length")] * 4)
@@ -287,8 +298,13 @@ def azure_filtered(code: str | None) -> Reply:
 
 @pytest.mark.parametrize(
     "reply",
-    [error(400, "blocked by policy", code="content_filter"), azure_filtered("content_filter"), azure_filtered(None)],
-    ids=["content-filter", "azure", "azure-inner-code-only"],
+    [
+        error(400, "blocked by policy", code="content_filter"),
+        azure_filtered("content_filter"),
+        azure_filtered(None),
+        answer("", finish_reason="content_filter"),
+    ],
+    ids=["content-filter", "azure", "azure-inner-code-only", "200-finish-reason"],
 )
 def test_a_content_filter_400_is_recorded_not_retried_and_the_batch_goes_on(
     fake_llm: FakeLLM, isolated: Path, reply: Reply
