@@ -245,37 +245,7 @@ def test_control_tokens_in_the_notes_of_a_long_transcript_are_not_sent_back(
         assert token not in merged, token
 
 
-# -- 400s: context length and content filter -----------------------------------------------------------
-
-CONTEXT_400 = [
-    error(400, "This model's maximum context length is 8192 tokens.", code="context_length_exceeded"),
-    error(400, "the request exceeds the available context size, try increasing it", type_="exceed_context_size_error"),
-    error(
-        400, "This model's maximum context length is 4096 tokens. However, you requested 9000 tokens.", type_="BadRequestError"
-    ),
-]
-
-
-@pytest.mark.parametrize("reply", CONTEXT_400, ids=["openai", "llama.cpp", "vllm"])
-def test_a_context_length_400_is_one_line_naming_max_input_tokens_never_retried(
-    fake_llm: FakeLLM, isolated: Path, reply: Reply
-) -> None:
-    path = transcript(isolated)
-    fake_llm.push(*[reply] * 4)
-    err = clean_failure(cli(str(path)), 5)
-    assert "max_input_tokens" in err and "talk.txt" in err, err
-    assert len(fake_llm.requests) == 1
-    assert not (isolated / DRAFT).exists()
-
-
-@pytest.mark.parametrize("reply", CONTEXT_400[1:2], ids=["llama.cpp"])
-def test_a_context_length_400_fails_one_file_of_a_batch_not_the_batch(fake_llm: FakeLLM, isolated: Path, reply: Reply) -> None:
-    inbox(isolated, 3)
-    fake_llm.push(reply)
-    result = cli("batch", "inbox", "--jobs", "1")
-    assert result.exit_code == 1, result.output
-    assert "max_input_tokens" in result.output
-    assert len(list((isolated / "drafts").glob("*.md"))) == 2
+# -- 400s: content filter (context length: test_faults_context.py) -----------------------------------------------------------
 
 
 def azure_filtered(code: str | None) -> Reply:

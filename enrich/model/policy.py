@@ -23,8 +23,8 @@ if TYPE_CHECKING:
     from enrich.settings import Settings
 
 _SERVER_ERRORS = frozenset(range(500, 600))
-# Phrases servers use for a prompt longer than the model's context (OpenAI, vLLM, llama.cpp).
-_CONTEXT_PHRASES = ("context length", "maximum context", "context size")
+# Phrases servers use for a prompt longer than the model's context (OpenAI, vLLM, llama.cpp, Gemini, Anthropic).
+_CONTEXT_PHRASES = ("context length", "maximum context", "context size", "maximum number of tokens allowed", "prompt is too long")
 _DURATION = re.compile(r"(?:\d+(?:\.\d+)?(?:ms|h|m|s))+")  # `ms` before `m`: 174ms is not 174 minutes
 _DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|h|m|s)")
 _TRY_AGAIN = re.compile(r"try again in ((?:\d+(?:\.\d+)?(?:ms|h|m|s))+)", re.I)
