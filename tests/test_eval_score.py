@@ -24,8 +24,8 @@ from enrich.eval.score import (
     score_post,
     twin_key,
 )
-from enrich.script import detect_script, expected_script, language_ok
 from enrich.profile import Profile, build_profile
+from enrich.script import detect_script, expected_script, language_ok
 from tests.conftest import FIXTURES, REPO
 
 TRADITIONAL_SUMMARY = (

@@ -94,6 +94,10 @@ def batch_command(
 
         # a whole inbox is never drafted offline by accident (a forgotten key): only with --offline
         raise ConfigError(NO_ENDPOINT_HELP + "; or pass --offline to draft the inbox without a model")
+    if not dry_run:
+        from enrich.draft.output import probe_out_dir
+
+        probe_out_dir(settings.out)  # a folder that cannot be written is refused before any file is paid for
     # a dry run plans for the configured model even when no endpoint is set
     drafter, notice = build_drafter(
         settings, profile_file=drafting.profile_file, backend=drafting.backend, planning=dry_run, max_in_flight=n_jobs

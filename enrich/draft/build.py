@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from enrich.draft.backend import Backend
 from enrich.draft.drafter import Drafter
-from enrich.draft.output import Draft, refuse_existing, write_draft
+from enrich.draft.output import Draft, probe_out_dir, refuse_existing, write_draft
 from enrich.draft.prompt import PromptSet, load_prompts
 from enrich.errors import ConfigError
 from enrich.profile import Profile, load_profile
@@ -109,6 +109,8 @@ def summarise(draft: Draft, target: Path | None) -> str:
 def draft_one(drafter: Drafter, path: Path, out_dir: Path, *, force: bool = False, to_stdout: bool = False) -> Outcome:
     if not force and not to_stdout:
         refuse_existing(path, out_dir)  # before the model is paid or offline drafting runs
+    if not to_stdout:
+        probe_out_dir(out_dir)
     draft = drafter.draft(path)
     text = draft.render(drafter.profile)
     target = None if to_stdout else write_draft(draft, drafter.profile, out_dir, force=force)

@@ -64,6 +64,7 @@ class ModelBackend:
         self._gate = gate
         self._client_lock = threading.Lock()
         self._overheads: dict[tuple[object, ...], int] = {}
+        self._learned_window: int | None = None  # a context size a server's 400 stated (see draft)
 
     @property
     def label(self) -> str:
@@ -113,10 +114,14 @@ class ModelBackend:
         return dict(self._identity)  # computed once per run: every file of a batch asks
 
     def input_budget(self, overhead: int) -> int:
+        return max(500, self._window() - self.settings.max_output_tokens - overhead - 200)
+
+    def _window(self) -> int:
+        """The context size planned with: max_input_tokens or the model's, or the smaller one a server stated."""
         from enrich.tokens import context_window
 
         window = self.settings.max_input_tokens or context_window(self.settings.model)
-        return max(500, window - self.settings.max_output_tokens - overhead - 200)
+        return min(window, self._learned_window or window)
 
     def estimate_tokens(self, prepared: Prepared) -> tuple[int, int]:
         from enrich.tokens import count_tokens, plan_chunks
@@ -132,35 +137,54 @@ class ModelBackend:
 
     def draft(self, prepared: Prepared, deadline: Deadline | None = None) -> Drafted:
         from enrich.model.client import Usage
+        from enrich.model.describe import ContextTooLong
 
         usage = Usage()
+        deadline = deadline or self.client.policy.new_deadline()
+        planned, parts = self._window(), [0]
         try:
-            return self._ask(prepared, deadline or self.client.policy.new_deadline(), usage)
+            try:
+                return self._ask(prepared, deadline, usage, parts)
+            except ContextTooLong as exc:
+                if usage.calls or not self._replanned(prepared, exc.window, planned, parts[0]):
+                    raise  # parts already paid for, or the plan would not change: never the same request again
+                return self._ask(prepared, deadline, usage, parts)  # once more, in parts that fit what the server said
         except EnrichError as exc:
             exc.usage = usage  # what was already paid for, for batch costs and budgets
             raise
 
+    def _replanned(self, prepared: Prepared, stated: int | None, planned: int, sent_in: int) -> bool:
+        """True when the size a server stated splits this transcript into more parts than it was sent in."""
+        context = neutralise(file_context(prepared, self.vocab))
+        return self._learn_window(stated, planned) and len(self._plan(prepared, context)[1]) > sent_in
+
+    def _learn_window(self, stated: int | None, planned: int) -> bool:
+        """Plan with a smaller context from now on (every later file of a batch too); False when none is known.
+
+        The server's stated size; when it states the one planned with, three quarters of it (our count
+        fell short of the server's tokenizer). Another worker may have learned a smaller one meanwhile."""
+        if stated is None:
+            return False
+        with self._client_lock:
+            if self._window() < planned:
+                return True  # learned meanwhile: this file was planned before
+            self._learned_window = stated if stated < planned else planned * 3 // 4
+        return True
+
     # -- asking -------------------------------------------------------------------------------------
-    def _ask(self, prepared: Prepared, deadline: Deadline, usage: Usage) -> Drafted:
-        from enrich.tokens import Chunk, count_tokens, estimate_tokens, plan_chunks
+    def _ask(self, prepared: Prepared, deadline: Deadline, usage: Usage, parts: list[int]) -> Drafted:
+        from enrich.tokens import count_tokens
 
         schema = answer_schema(prepared.ask)
         system = system_prompt(self.prompts, self.profile, "draft-system")
-        context = file_context(prepared, self.vocab)
-        text = neutralise(prepared.cleaned.text)
-        rough = self._fixed_overhead(prepared.ask, exact=False) + estimate_tokens(context)
-        text_tokens = estimate_tokens(text)
-        if (text_tokens + rough) * 2 <= self.input_budget(0):
-            # far from the budget: one chunk, and no need to load the tokenizer for an exact count
-            overhead, chunks = rough, [Chunk(0, text, text_tokens)]
-        else:
-            overhead = self._fixed_overhead(prepared.ask) + count_tokens(context)
-            chunks = plan_chunks(text, self.input_budget(overhead))
+        context = neutralise(file_context(prepared, self.vocab))  # a sidecar's title and description are input too
+        overhead, chunks = self._plan(prepared, context)
+        parts[0] = len(chunks)  # for draft: whether a smaller context would change the plan
         flags: list[Flag] = []
         if len(chunks) == 1:
             user = self.prompts.render("draft-user", context=context, transcript=chunks[0].text)
         else:
-            notes = json.dumps(self._take_notes(prepared, chunks, deadline, usage), ensure_ascii=False, indent=1)
+            notes = neutralise(json.dumps(self._take_notes(prepared, chunks, deadline, usage), ensure_ascii=False, indent=1))
             user = self.prompts.render("merge-user", context=context, chunk_count=len(chunks), notes=notes)
             flags.append(Flag("chunked", "*", f"drafted from notes on {len(chunks)} parts of a long transcript"))
         answer = self._complete(system, user, schema, "front_matter", deadline, usage, answer_room(prepared.ask))
@@ -187,6 +211,19 @@ class ModelBackend:
             chunks=len(chunks),
             seconds=usage.seconds,
         )
+
+    def _plan(self, prepared: Prepared, context: str) -> tuple[int, list[Chunk]]:
+        """The prompt's fixed tokens and the transcript's parts, each within the input budget."""
+        from enrich.tokens import Chunk, count_tokens, estimate_tokens, plan_chunks
+
+        text = neutralise(prepared.cleaned.text)
+        rough = self._fixed_overhead(prepared.ask, exact=False) + estimate_tokens(context)
+        text_tokens = estimate_tokens(text)
+        if (text_tokens + rough) * 2 <= self.input_budget(0):
+            # far from the budget: one chunk, and no need to load the tokenizer for an exact count
+            return rough, [Chunk(0, text, text_tokens)]
+        overhead = self._fixed_overhead(prepared.ask) + count_tokens(context)
+        return overhead, plan_chunks(text, self.input_budget(overhead))
 
     def _complete(
         self, system: str, user: str, schema: dict[str, Any], name: str, deadline: Deadline, usage: Usage, room: int
@@ -230,7 +267,7 @@ class ModelBackend:
                     problems=errors,
                 )
             listed = "\n".join(f"- {p.describe()}" for p in problems)
-            user = self.prompts.render("repair-user", answer=answer.raw[:20000], problems=listed)
+            user = self.prompts.render("repair-user", answer=neutralise(answer.raw[:20000]), problems=listed)
             answer = self._complete(system, user, schema, "front_matter", deadline, usage, answer_room(prepared.ask))
         raise AssertionError("unreachable")
 

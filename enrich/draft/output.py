@@ -45,6 +45,28 @@ def refuse_existing(input_path: Path, out_dir: Path) -> None:
         raise ExistsError("already exists; use --force to overwrite", path=str(target))
 
 
+def probe_out_dir(out_dir: Path) -> None:
+    """Refuse, before any drafting is paid for, an --out folder that cannot be written: a file where a
+    folder should be, no permission, a read-only file system. Tried by creating a file, not os.access,
+    which says yes to root on a folder the kernel would still refuse (read-only mounts)."""
+    import os
+    import tempfile
+
+    from enrich.errors import WriteError
+
+    folder = out_dir
+    while not folder.exists() and not folder.is_symlink() and folder.parent != folder:
+        folder = folder.parent  # the nearest folder that exists: the rest is made at the first write
+    if not folder.is_dir():
+        raise WriteError(f"cannot write: {folder} is a file, not a folder", path=str(out_dir))
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".enrich-probe.", suffix=".tmp", dir=folder)
+    except OSError as exc:
+        raise WriteError(f"cannot write: {(exc.strerror or str(exc)).lower()}", path=str(out_dir), errno=exc.errno) from None
+    os.close(fd)
+    os.unlink(probe)
+
+
 def write_draft(draft: Draft, profile: Profile, out_dir: Path, *, force: bool = False) -> Path:
     """Write the draft atomically; never replace an existing file unless `force`."""
     from enrich.fsutil import atomic_write

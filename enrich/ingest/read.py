@@ -20,6 +20,7 @@ from enrich.errors import InputError
 
 FORMATS = {".txt": "txt", ".text": "txt", ".md": "md", ".markdown": "md", ".srt": "srt", ".vtt": "vtt"}
 MAX_BYTES = 20 * 1024 * 1024
+_CHINESE = ("gb18030", "big5")  # the legacy encodings promised, preferred when detection is undecided
 YOUTUBE_ID = re.compile(r"^[A-Za-z0-9_-]{11}$")
 _TIMESTAMP = r"(?:\d{1,2}:)?\d{1,2}:\d{2}[.,]\d{1,3}"
 _CUE_TIMING = re.compile(rf"^\s*({_TIMESTAMP})\s*-->\s*({_TIMESTAMP})")
@@ -63,13 +64,17 @@ def decode_bytes(data: bytes, path: str) -> tuple[str, str]:
         raise InputError("binary file (contains NUL bytes); expected a text transcript", path=path)
     try:
         return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
+    except UnicodeDecodeError as exc:
+        where = f"the first invalid UTF-8 byte is at offset {exc.start}"
     from charset_normalizer import from_bytes
 
-    best = from_bytes(data, cp_isolation=["gb18030", "big5", "utf_16", "cp1252", "latin_1", "shift_jis", "euc_kr"]).best()
+    results = from_bytes(data, cp_isolation=["gb18030", "big5", "utf_16", "cp1252", "latin_1", "shift_jis", "euc_kr"])
+    best = results.best()
+    if best is not None:  # a tie (short Chinese text reads as EUC-KR just as cleanly): GB18030, then Big5
+        tied = [m for m in results if m.encoding in _CHINESE and m.chaos <= best.chaos]
+        best = min(tied, key=lambda m: _CHINESE.index(m.encoding)) if tied else best
     if best is None or best.encoding is None:
-        raise InputError("cannot decode: not UTF-8, UTF-16, GB18030 or Big5 text", path=path)
+        raise InputError(f"cannot decode: not UTF-8, UTF-16, GB18030 or Big5 text ({where})", path=path)
     text = str(best)
     if _looks_binary(text):
         raise InputError(f"cannot decode: the bytes do not look like text (best guess {best.encoding})", path=path)
@@ -264,12 +269,12 @@ def read_source(path: Path) -> Source:
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror}", path=name) from None
     text, encoding = decode_bytes(data, name)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")  # before front matter: CR-only files have lines too
     person: dict[str, Any] = {}
     if fmt == "md":
         person, text = person_front_matter(text, name)
     elif fmt in ("srt", "vtt"):
         text = captions_to_text(text, fmt)
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():
         raise InputError("no text to draft from (the file is empty)", path=name)
     return Source(

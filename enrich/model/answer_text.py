@@ -22,11 +22,12 @@ def with_schema_text(messages: list[dict[str, str]], schema: dict[str, Any]) -> 
 
 
 _FENCE = re.compile(r"```(?:json)?\s*(.*?)```", re.S)
+_THINKING = re.compile(r"^\s*<think>.*?</think>", re.S)  # reasoning models (Qwen, DeepSeek-R1) think aloud first
 
 
 def parse_json_answer(content: str) -> Any:
-    """The JSON object in an answer, tolerating code fences and text around it (plain-text mode)."""
-    text = content.strip()
+    """The JSON object in an answer, tolerating a leading <think> block, code fences and text around it."""
+    text = _THINKING.sub("", content, count=1).strip()
     try:
         return json.loads(text)
     except ValueError:

@@ -264,8 +264,8 @@ class LLMClient:
             if choice.finish_reason == "content_filter":
                 raise EndpointError("the endpoint's content filter blocked the answer")
             if choice.finish_reason == "length":
-                if max_tokens < LENGTH_GROWTH * room:
-                    max_tokens *= 2  # the answer was cut off: once more with room to finish
+                if max_tokens < max(LENGTH_GROWTH * room, ceiling):  # cut off: once more with room to finish,
+                    max_tokens = max(LENGTH_GROWTH * room, ceiling)  # all of max_output_tokens if that is more
                     continue
                 raise EndpointError(f"the answer was cut off at {max_tokens} tokens (raise max_output_tokens)")
             content = message.content or ""

@@ -16,7 +16,18 @@ from enrich.model.policy import Fault
 _UNSUPPORTED_PARAM = re.compile(r"unsupported (?:parameter|value): '?(max_tokens|max_completion_tokens|temperature)")
 _FORMAT_WORDS = ("response_format", "json_schema", "json schema", "schema")
 _LIMIT_REQUESTED = re.compile(r"limit:?\s*(\d+)\D{1,20}requested:?\s*(\d+)", re.I)
+# "maximum context length is 8192 tokens" (OpenAI, vLLM), "context size (4096 tokens)" (llama.cpp),
+# "maximum number of tokens allowed (1048576)" (Gemini)
+_WINDOW = re.compile(r"(?:maximum context length is|context size \(|maximum number of tokens allowed \()\s*(\d+)", re.I)
 _BASE_URL_HINT = "is the base URL right? It usually ends in /v1"
+
+
+class ContextTooLong(EndpointError):
+    """A 400 saying the prompt does not fit the model's context; `window`: the size the server gave, if any."""
+
+    def __init__(self, message: str, *, window: int | None = None) -> None:
+        super().__init__(message, status=400)
+        self.window = window
 
 
 class FormatRejected(Exception):
@@ -66,7 +77,8 @@ def describe(exc: BaseException, fault: Fault, host: str) -> EndpointError | Par
     if fault is Fault.SERVER and status is None:
         return EndpointError(f"{host} closed the connection before the answer was complete (after retries): {detail}")
     if fault is Fault.CONTEXT_LENGTH:
-        return EndpointError(f"the transcript is too long for the model's context ({message[:160]}); set max_input_tokens lower")
+        text = f"the transcript is too long for the model's context ({message[:160]}); set max_input_tokens lower"
+        return ContextTooLong(text, window=_window(exc, message))
     if fault is Fault.CONTENT_FILTER:
         return EndpointError(f"{host}'s content filter blocked the request: {detail}", status=status)
     if fault is Fault.BAD_REQUEST:
@@ -74,6 +86,17 @@ def describe(exc: BaseException, fault: Fault, host: str) -> EndpointError | Par
     if fault is Fault.UNEXPECTED:
         return EndpointError(f"unexpected response from {host} ({type(exc).__name__}: {str(exc)[:120]}); {_BASE_URL_HINT}")
     return EndpointError(f"{host} failed ({status}): {detail}", status=status)
+
+
+def _window(exc: BaseException, message: str) -> int | None:
+    """The context size a context-length 400 states: llama.cpp's `n_ctx`, else the number in the message."""
+    body = getattr(exc, "body", None)
+    inner = body.get("error", body) if isinstance(body, dict) else None
+    n_ctx = inner.get("n_ctx") if isinstance(inner, dict) else None
+    if isinstance(n_ctx, int) and n_ctx > 0:
+        return n_ctx
+    match = _WINDOW.search(message)
+    return int(match.group(1)) if match else None
 
 
 def not_a_completion(host: str) -> EndpointError:

@@ -23,8 +23,8 @@ if TYPE_CHECKING:
     from enrich.settings import Settings
 
 _SERVER_ERRORS = frozenset(range(500, 600))
-# Phrases servers use for a prompt longer than the model's context (OpenAI, vLLM, llama.cpp).
-_CONTEXT_PHRASES = ("context length", "maximum context", "context size")
+# Phrases servers use for a prompt longer than the model's context (OpenAI, vLLM, llama.cpp, Gemini, Anthropic).
+_CONTEXT_PHRASES = ("context length", "maximum context", "context size", "maximum number of tokens allowed", "prompt is too long")
 _DURATION = re.compile(r"(?:\d+(?:\.\d+)?(?:ms|h|m|s))+")  # `ms` before `m`: 174ms is not 174 minutes
 _DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|h|m|s)")
 _TRY_AGAIN = re.compile(r"try again in ((?:\d+(?:\.\d+)?(?:ms|h|m|s))+)", re.I)
@@ -182,7 +182,7 @@ class RetryPolicy:
         if status != 400:
             return Fault.OTHER
         lowered = message.lower()
-        if code == "content_filter":  # Azure refuses a prompt its filter flags with a 400
+        if code in ("content_filter", "ResponsibleAIPolicyViolation"):  # Azure refuses a flagged prompt with a 400
             return Fault.CONTENT_FILTER
         if code == "context_length_exceeded" or any(phrase in lowered for phrase in _CONTEXT_PHRASES):
             return Fault.CONTEXT_LENGTH
@@ -253,7 +253,9 @@ def error_code(exc: BaseException) -> str:
     if isinstance(body, dict):
         inner = body.get("error", body)
         if isinstance(inner, dict):
-            return str(inner.get("code") or inner.get("type") or "")
+            nested = inner.get("innererror")  # Azure: {"code": null, "innererror": {"code": "ResponsibleAIPolicyViolation"}}
+            deeper = nested.get("code") if isinstance(nested, dict) else None
+            return str(inner.get("code") or deeper or inner.get("type") or "")
     return str(getattr(exc, "code", "") or "")
 
 
