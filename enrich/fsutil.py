@@ -35,11 +35,16 @@ def atomic_write(path: Path, data: str | bytes, *, mode: int | None = None, excl
     try:
         _atomic_write(path, data, mode=mode, exclusive=exclusive)
     except OSError as exc:
-        if exc.errno not in _WRITE_FAULTS:
-            raise
-        raise WriteError(
-            f"cannot write: {_WRITE_FAULTS[exc.errno]}; the previous file is unchanged", path=str(path), errno=exc.errno
-        ) from None
+        raise write_error(exc, path) from None
+
+
+def write_error(exc: OSError, path: Path) -> OSError:
+    """The WriteError (one line: the file and the cause) for a write the system refused; else `exc` itself."""
+    if isinstance(exc, WriteError) or exc.errno not in _WRITE_FAULTS:
+        return exc
+    return WriteError(
+        f"cannot write: {_WRITE_FAULTS[exc.errno]}; the previous file is unchanged", path=str(path), errno=exc.errno
+    )
 
 
 def _atomic_write(path: Path, data: str | bytes, *, mode: int | None, exclusive: bool) -> None:

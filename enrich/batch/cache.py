@@ -25,7 +25,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from enrich.fsutil import atomic_write
+from enrich.fsutil import atomic_write, write_error
 
 CACHE_VERSION = 1
 STALE_TMP_SECONDS = 60.0  # no atomic write takes this long: an older temp file is a crash's leftover
@@ -118,16 +118,27 @@ class JsonlLog:
         line = json.dumps(record, ensure_ascii=False, separators=(",", ":"), default=str) + "\n"
         payload = line.encode("utf-8")
         with self._lock:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
             try:
-                size = os.fstat(fd).st_size
-                if size and os.pread(fd, 1, size - 1) != b"\n":
-                    payload = b"\n" + payload  # the previous writer died mid-line
+                self._append(payload)
+            except OSError as exc:  # a full disk, a size limit: one line naming the log, the old lines kept
+                raise write_error(exc, self.path) from None
+
+    def _append(self, payload: bytes) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            size = os.fstat(fd).st_size
+            if size and os.pread(fd, 1, size - 1) != b"\n":
+                payload = b"\n" + payload  # the previous writer died mid-line
+            try:
                 os.write(fd, payload)
                 os.fsync(fd)
-            finally:
-                os.close(fd)
+            except OSError:
+                with contextlib.suppress(OSError):
+                    os.ftruncate(fd, size)  # no torn line left by a refused write
+                raise
+        finally:
+            os.close(fd)
 
     def read(self) -> Iterator[dict[str, Any]]:
         """Every whole record, oldest first; torn or foreign lines are skipped."""

@@ -30,7 +30,7 @@ from enrich.batch.progress import ProgressCallback, ProgressTracker
 from enrich.batch.report import BatchResult, FileResult, Outcome
 from enrich.batch.state import SiteState, list_inbox, path_key
 from enrich.batch.stop import Stop
-from enrich.errors import ConfigError, EnrichError
+from enrich.errors import ConfigError, EnrichError, WriteError
 from enrich.model.policy import RetryPolicy
 
 if TYPE_CHECKING:
@@ -217,6 +217,9 @@ class BatchRun:
             return self._record(self.files.not_started(path))
         try:
             res = self.files.process(path, started)
+        except WriteError as exc:  # a full disk or a size limit: the files after this one would fail the same way
+            self.stop.halt(str(exc), exc)
+            res = self.files.failed(path, exc, started)
         except EnrichError as exc:
             res = self.files.failed(path, exc, started)
         except Exception as exc:  # a bug must cost one file, not the batch
