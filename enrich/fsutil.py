@@ -10,9 +10,9 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
-import tempfile
 from pathlib import Path
 
+from enrich import temps
 from enrich.errors import ExistsError, WriteError
 
 _WRITE_FAULTS = {
@@ -55,9 +55,9 @@ def _atomic_write(path: Path, data: str | bytes, *, mode: int | None, exclusive:
             mode = path.stat().st_mode & 0o777
         except FileNotFoundError:
             mode = 0o666 & ~_UMASK
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = temps.create(path)  # held (flocked) until renamed: a cleaner in another run leaves it alone
     try:
-        with os.fdopen(fd, "wb") as handle:
+        with os.fdopen(fd, "wb", closefd=False) as handle:
             handle.write(payload)
             handle.flush()
             os.fsync(handle.fileno())
@@ -76,6 +76,8 @@ def _atomic_write(path: Path, data: str | bytes, *, mode: int | None, exclusive:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+    finally:
+        temps.release(fd, tmp)
 
 
 def _read_umask() -> int:

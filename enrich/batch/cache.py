@@ -28,7 +28,6 @@ from typing import Any
 from enrich.fsutil import atomic_write, write_error
 
 CACHE_VERSION = 1
-STALE_TMP_SECONDS = 60.0  # no atomic write takes this long: an older temp file is a crash's leftover
 
 
 @dataclass
@@ -79,28 +78,6 @@ class DraftCache:
 
     def __contains__(self, key: str) -> bool:
         return self.get(key) is not None
-
-
-def remove_stale_temp_files(folder: Path, *, older_than: float | None = None, names: set[str] | None = None) -> int:
-    """Remove temp files `atomic_write` left behind when a run was killed mid-write; returns how many.
-
-    Only files shaped like ours (`.NAME.XXXX.tmp`), and only those for `names` (files the caller alone
-    writes, under its lock) or older than `older_than` (a time.time()): a write in progress by another
-    process is left alone.
-    """
-    cutoff = older_than if older_than is not None else time.time() - STALE_TMP_SECONDS
-    removed = 0
-    if not folder.is_dir():
-        return 0
-    for candidate in folder.rglob(".*.tmp"):
-        try:
-            owned = names is not None and candidate.name[1:].rsplit(".", 2)[0] in names
-            if candidate.is_file() and (owned or candidate.stat().st_mtime < cutoff):
-                candidate.unlink()
-                removed += 1
-        except OSError:
-            continue
-    return removed
 
 
 class JsonlLog:
