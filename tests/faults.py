@@ -50,7 +50,7 @@ def fail_writes(patch: pytest.MonkeyPatch, code: int, where: str) -> None:
     """`code` (ENOSPC, EFBIG) for every write and sync of a file whose path contains `where`; others go on.
 
     Atomic writes fail at their fsync (the temp file), appends to a log at their os.write."""
-    real_write, real_fsync = os.write, os.fsync
+    real_write, real_pwrite, real_fsync = os.write, os.pwrite, os.fsync
 
     def hit(fd: int) -> bool:
         try:
@@ -63,12 +63,18 @@ def fail_writes(patch: pytest.MonkeyPatch, code: int, where: str) -> None:
             raise OSError(code, os.strerror(code))
         return real_write(fd, data)
 
+    def pwrite(fd: int, data: bytes, offset: int) -> int:
+        if hit(fd):
+            raise OSError(code, os.strerror(code))
+        return real_pwrite(fd, data, offset)
+
     def fsync(fd: int) -> None:
         if hit(fd):
             raise OSError(code, os.strerror(code))
         real_fsync(fd)
 
     patch.setattr(os, "write", write)
+    patch.setattr(os, "pwrite", pwrite)
     patch.setattr(os, "fsync", fsync)
 
 

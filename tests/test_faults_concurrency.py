@@ -26,18 +26,23 @@ from tests.faults import TRANSCRIPT, clean_failure, cli, inbox, temp_files, tran
 SECRET = "sk-test-SECRET-0123456789abcdef"
 REPEATS = int(os.environ.get("ENRICH_SLOW_REPEATS", "3"))  # CI bounds it; locally raise it for a soak
 ENRICH = [sys.executable, "-m", "enrich"]
-# enrich with every fsync slowed down, so that a kill lands inside a write (temp file written, not yet renamed)
-SLOW_WRITES = (
-    "import os, sys, time\n"
-    "real = os.fsync\n"
-    "def slow(fd):\n"
-    "    time.sleep(0.15)\n"
-    "    real(fd)\n"
-    "os.fsync = slow\n"
-    "from enrich.cli import main\n"
-    "sys.argv[0] = 'enrich'\n"
-    "main()\n"
-)
+
+
+def _slow_writes(seconds: float) -> list[str]:
+    """enrich with every fsync slowed down, so that a kill or a Ctrl-C lands inside a write (temp file written,
+    not yet renamed)."""
+    code = (
+        "import os, sys, time\n"
+        "real = os.fsync\n"
+        "def slow(fd):\n"
+        f"    time.sleep({seconds})\n"
+        "    real(fd)\n"
+        "os.fsync = slow\n"
+        "from enrich.cli import main\n"
+        "sys.argv[0] = 'enrich'\n"
+        "main()\n"
+    )
+    return [sys.executable, "-c", code]
 
 
 def _whole(draft: Path) -> bool:
@@ -72,7 +77,7 @@ def test_kill_9_at_random_points_of_a_single_write_keeps_the_old_draft_or_the_ne
         env = _env(llm)
         for attempt in range(2 * REPEATS):
             proc = subprocess.Popen(
-                [sys.executable, "-c", SLOW_WRITES, "talk.txt", "--force"],
+                [*_slow_writes(0.15), "talk.txt", "--force"],
                 cwd=isolated,
                 env=env,
                 stdout=subprocess.DEVNULL,
@@ -169,27 +174,33 @@ def test_two_batches_with_different_inboxes_into_one_out_the_second_is_refused(
 # -- Ctrl-C twice: at once --------------------------------------------------------------------------------
 
 
-def test_a_second_ctrl_c_stops_at_once_without_waiting_for_the_wire(isolated: Path) -> None:
+@pytest.mark.parametrize("during", ["requests", "writes"])
+def test_a_second_ctrl_c_stops_at_once_with_no_partial_file(isolated: Path, during: str) -> None:
     inbox(isolated, 4)
-    with FakeLLM(latency=30.0) as llm:  # answers that would take half a minute to land
+    # answers that would take half a minute to land, or writes that each take 6 s to sync
+    with FakeLLM(latency=30.0 if during == "requests" else 0.0) as llm:
+        command = [*ENRICH] if during == "requests" else _slow_writes(6.0)
         proc = subprocess.Popen(
-            [*ENRICH, "batch", "inbox", "--jobs", "2"],
+            [*command, "batch", "inbox", "--jobs", "2"],
             cwd=isolated,
             env=_env(llm),
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
         )
-        _wait_for(lambda: len(llm.requests) >= 2)
+        if during == "requests":
+            _wait_for(lambda: len(llm.requests) >= 2)
+        else:
+            _wait_for(lambda: bool(temp_files(isolated)))
         proc.send_signal(signal.SIGINT)
         time.sleep(0.3)
         pressed = time.monotonic()
         proc.send_signal(signal.SIGINT)
-        _out, err = proc.communicate(timeout=60)
+        _out, err = proc.communicate(timeout=90)
         took = time.monotonic() - pressed
     assert proc.returncode == 130, (proc.returncode, err)
-    assert took < 5.0, took  # not the 30 s the requests on the wire would take
+    assert took < 3.0, took  # not the 30 s the requests on the wire would take, nor the writes' 6 s
     assert b"Traceback" not in err and b"internal error" not in err, err
     assert b"at once" in err, err
-    assert temp_files(isolated) == []
+    assert temp_files(isolated) == []  # the writes it cut short left nothing behind
     for draft in (isolated / "drafts").glob("*.md") if (isolated / "drafts").exists() else []:
         assert _whole(draft), draft

@@ -162,3 +162,30 @@ def test_a_full_disk_during_an_approval_in_review_says_so_and_stays_on_the_draft
     again = cli("review", "--to", "content", "drafts/xK3mP9qL2wA.md", input="a")
     assert again.exit_code == 0, again.output
     assert (drafted / "content" / "xK3mP9qL2wA.md").is_file() and not draft.exists()
+
+
+def test_a_full_disk_during_reject_keeps_the_draft_and_sets_nothing_aside(
+    approvable: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    draft = approvable / "drafts" / "xK3mP9qL2wA.md"
+    before = draft.read_bytes()
+    rejected = approvable / ".enrich" / "rejected"
+    with monkeypatch.context() as patch:
+        fail_writes(patch, errno.ENOSPC, "review-log.jsonl")
+        err = clean_failure(cli("reject", str(draft)), 3)
+    assert "review-log.jsonl" in err and "no space left" in err, err
+    assert draft.read_bytes() == before
+    assert not rejected.exists() or list(rejected.iterdir()) == []  # not set aside twice by the re-run
+    assert cli("reject", str(draft)).exit_code == 0
+    assert [p.name for p in rejected.iterdir()] == ["xK3mP9qL2wA.md"] and not draft.exists()
+
+
+def test_a_full_disk_for_the_lock_file_does_not_stop_the_batch(
+    fake_llm: FakeLLM, isolated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    inbox(isolated, 2)
+    with monkeypatch.context() as patch:
+        fail_writes(patch, errno.ENOSPC, "/locks/")  # the lock holds; only the line saying who holds it is lost
+        result = cli("batch", "inbox")
+    assert result.exit_code == 0, result.output
+    assert len(list((isolated / "drafts").glob("*.md"))) == 2

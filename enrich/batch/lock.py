@@ -46,8 +46,9 @@ class InboxLock:
                 f"another enrich batch is running on this inbox{who}; wait for it to finish or stop it",
                 path=str(self.inbox),
             ) from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"pid {os.getpid()}, started {now_iso()}\n".encode(), 0)
+        with contextlib.suppress(OSError):  # who holds it, for the message of a refused run: best effort
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"pid {os.getpid()}, started {now_iso()}\n".encode(), 0)
         self._fd = fd
         try:
             self._lock_out()

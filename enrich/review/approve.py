@@ -182,7 +182,11 @@ class Reviewer:
             raise ExistsError(f"{target} appeared meanwhile; try again", path=str(path)) from None
         except OSError:  # another file system
             atomic_write(target, path.read_bytes(), exclusive=True)
-        self._log("reject", view, target=str(target), reason=reason, changes=self._changes_since_drafted(path, view))
+        try:
+            self._log("reject", view, target=str(target), reason=reason, changes=self._changes_since_drafted(path, view))
+        except WriteError:  # the decision cannot be recorded (a full disk): set nothing aside, keep the draft
+            target.unlink(missing_ok=True)
+            raise
         path.unlink()
         return target
 
