@@ -3,6 +3,8 @@
 A write either fully happens or not at all: temp file in the same folder, write, flush, fsync,
 rename over the target, fsync the folder. `exclusive=True` refuses to replace an existing file,
 atomically (link instead of rename), so two processes can never both "create" the same draft.
+The temp file is flocked by its writer until renamed (`enrich.temps`): the next run removes what a
+`kill -9` left at once, and never a write in progress in another process.
 """
 
 from __future__ import annotations
