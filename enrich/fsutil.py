@@ -3,6 +3,8 @@
 A write either fully happens or not at all: temp file in the same folder, write, flush, fsync,
 rename over the target, fsync the folder. `exclusive=True` refuses to replace an existing file,
 atomically (link instead of rename), so two processes can never both "create" the same draft.
+The temp file is flocked by its writer until renamed (`enrich.temps`): the next run removes what a
+`kill -9` left at once, and never a write in progress in another process.
 """
 
 from __future__ import annotations
@@ -10,9 +12,9 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
-import tempfile
 from pathlib import Path
 
+from enrich import temps
 from enrich.errors import ExistsError, WriteError
 
 _WRITE_FAULTS = {
@@ -35,11 +37,16 @@ def atomic_write(path: Path, data: str | bytes, *, mode: int | None = None, excl
     try:
         _atomic_write(path, data, mode=mode, exclusive=exclusive)
     except OSError as exc:
-        if exc.errno not in _WRITE_FAULTS:
-            raise
-        raise WriteError(
-            f"cannot write: {_WRITE_FAULTS[exc.errno]}; the previous file is unchanged", path=str(path), errno=exc.errno
-        ) from None
+        raise write_error(exc, path) from None
+
+
+def write_error(exc: OSError, path: Path) -> OSError:
+    """The WriteError (one line: the file and the cause) for a write the system refused; else `exc` itself."""
+    if isinstance(exc, WriteError) or exc.errno not in _WRITE_FAULTS:
+        return exc
+    return WriteError(
+        f"cannot write: {_WRITE_FAULTS[exc.errno]}; the previous file is unchanged", path=str(path), errno=exc.errno
+    )
 
 
 def _atomic_write(path: Path, data: str | bytes, *, mode: int | None, exclusive: bool) -> None:
@@ -50,9 +57,9 @@ def _atomic_write(path: Path, data: str | bytes, *, mode: int | None, exclusive:
             mode = path.stat().st_mode & 0o777
         except FileNotFoundError:
             mode = 0o666 & ~_UMASK
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = temps.create(path)  # held (flocked) until renamed: a cleaner in another run leaves it alone
     try:
-        with os.fdopen(fd, "wb") as handle:
+        with os.fdopen(fd, "wb", closefd=False) as handle:
             handle.write(payload)
             handle.flush()
             os.fsync(handle.fileno())
@@ -71,6 +78,8 @@ def _atomic_write(path: Path, data: str | bytes, *, mode: int | None, exclusive:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+    finally:
+        temps.release(fd, tmp)
 
 
 def _read_umask() -> int:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
+import pytest
 from click.testing import Result
 
 from tests.conftest import run_cli
@@ -42,3 +44,40 @@ def cli(*args: str, input: str | None = None) -> Result:
 def every_file(root: Path) -> dict[Path, bytes]:
     """Every regular file under `root` with its bytes (the scan for secrets and leftovers)."""
     return {p: p.read_bytes() for p in root.rglob("*") if p.is_file() and not p.is_symlink()}
+
+
+def fail_writes(patch: pytest.MonkeyPatch, code: int, where: str) -> None:
+    """`code` (ENOSPC, EFBIG) for every write and sync of a file whose path contains `where`; others go on.
+
+    Atomic writes fail at their fsync (the temp file), appends to a log at their os.write."""
+    real_write, real_pwrite, real_fsync = os.write, os.pwrite, os.fsync
+
+    def hit(fd: int) -> bool:
+        try:
+            return where in os.readlink(f"/proc/self/fd/{fd}")
+        except OSError:
+            return False
+
+    def write(fd: int, data: bytes) -> int:
+        if hit(fd):
+            raise OSError(code, os.strerror(code))
+        return real_write(fd, data)
+
+    def pwrite(fd: int, data: bytes, offset: int) -> int:
+        if hit(fd):
+            raise OSError(code, os.strerror(code))
+        return real_pwrite(fd, data, offset)
+
+    def fsync(fd: int) -> None:
+        if hit(fd):
+            raise OSError(code, os.strerror(code))
+        real_fsync(fd)
+
+    patch.setattr(os, "write", write)
+    patch.setattr(os, "pwrite", pwrite)
+    patch.setattr(os, "fsync", fsync)
+
+
+def temp_files(root: Path) -> list[Path]:
+    """The temp files atomic writes use (`.NAME.XXXX.tmp`) anywhere under `root`."""
+    return [p for p in root.rglob(".*.tmp")] if root.exists() else []

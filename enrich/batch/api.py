@@ -20,7 +20,7 @@ from enrich.batch import remote_state as rs
 from enrich.batch.collect import Collection, collect
 from enrich.batch.export import build_export, drafter_with_client
 from enrich.batch.jsonl import ENDPOINT, MAX_BYTES, MAX_LINES, LineResult, read_results, split_requests
-from enrich.batch.lock import InboxLock, lock_path
+from enrich.batch.lock import InboxLock, lock_path, out_lock
 from enrich.batch.report import BatchResult
 from enrich.batch.state import SiteState, list_inbox, path_key
 from enrich.errors import ConfigError, EndpointError
@@ -90,7 +90,8 @@ class BatchApiRun:
                     return RemoteResult(empty, [note], self.created)
                 answers = self._download(state)
             given = Collection(answers, asked=state.asked, live=set(state.live), unanswered=_reasons(state), prepared=prepared)
-            result = collect(self._replay(), self.client, inputs, opts.out, self.site, given, jobs=opts.jobs)
+            with out_lock(opts.out):  # drafts are written only now: --out is locked only now
+                result = collect(self._replay(), self.client, inputs, opts.out, self.site, given, jobs=opts.jobs)
             if self.folder.exists():
                 rs.finish(self.folder, state)
         result.inbox, result.wall_seconds = str(opts.inbox), time.monotonic() - started

@@ -25,10 +25,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from enrich.fsutil import atomic_write
+from enrich.fsutil import atomic_write, write_error
 
 CACHE_VERSION = 1
-STALE_TMP_SECONDS = 60.0  # no atomic write takes this long: an older temp file is a crash's leftover
 
 
 @dataclass
@@ -81,28 +80,6 @@ class DraftCache:
         return self.get(key) is not None
 
 
-def remove_stale_temp_files(folder: Path, *, older_than: float | None = None, names: set[str] | None = None) -> int:
-    """Remove temp files `atomic_write` left behind when a run was killed mid-write; returns how many.
-
-    Only files shaped like ours (`.NAME.XXXX.tmp`), and only those for `names` (files the caller alone
-    writes, under its lock) or older than `older_than` (a time.time()): a write in progress by another
-    process is left alone.
-    """
-    cutoff = older_than if older_than is not None else time.time() - STALE_TMP_SECONDS
-    removed = 0
-    if not folder.is_dir():
-        return 0
-    for candidate in folder.rglob(".*.tmp"):
-        try:
-            owned = names is not None and candidate.name[1:].rsplit(".", 2)[0] in names
-            if candidate.is_file() and (owned or candidate.stat().st_mtime < cutoff):
-                candidate.unlink()
-                removed += 1
-        except OSError:
-            continue
-    return removed
-
-
 class JsonlLog:
     """An append-only JSON-lines file, safe across threads and crashes.
 
@@ -118,16 +95,27 @@ class JsonlLog:
         line = json.dumps(record, ensure_ascii=False, separators=(",", ":"), default=str) + "\n"
         payload = line.encode("utf-8")
         with self._lock:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
             try:
-                size = os.fstat(fd).st_size
-                if size and os.pread(fd, 1, size - 1) != b"\n":
-                    payload = b"\n" + payload  # the previous writer died mid-line
+                self._append(payload)
+            except OSError as exc:  # a full disk, a size limit: one line naming the log, the old lines kept
+                raise write_error(exc, self.path) from None
+
+    def _append(self, payload: bytes) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            size = os.fstat(fd).st_size
+            if size and os.pread(fd, 1, size - 1) != b"\n":
+                payload = b"\n" + payload  # the previous writer died mid-line
+            try:
                 os.write(fd, payload)
                 os.fsync(fd)
-            finally:
-                os.close(fd)
+            except OSError:
+                with contextlib.suppress(OSError):
+                    os.ftruncate(fd, size)  # no torn line left by a refused write
+                raise
+        finally:
+            os.close(fd)
 
     def read(self) -> Iterator[dict[str, Any]]:
         """Every whole record, oldest first; torn or foreign lines are skipped."""

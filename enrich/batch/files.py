@@ -84,6 +84,7 @@ class FileProcessor:
         except WriteError as exc:
             if result.outcome != Outcome.DRAFTED:
                 raise
+            self.stop.halt(str(exc), exc)  # a full disk: the files after this one would fail the same way
             result.outcome, result.error = Outcome.FAILED, f"{exc} (the answer is counted: {result.calls} call(s))"
             result.seconds = time.perf_counter() - started
             return result  # the answer is paid for: its tokens and cost stay in the summary

@@ -1,4 +1,4 @@
-"""One batch per inbox at a time: an flock that a killed run cannot leave behind."""
+"""One batch per inbox and per output folder at a time: flocks that a killed run cannot leave behind."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import contextlib
 import fcntl
 import hashlib
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 from enrich.batch.cache import now_iso
@@ -20,13 +21,16 @@ def lock_path(site_root: Path, inbox: Path) -> Path:
 
 
 class InboxLock:
-    """An flock on a per-inbox lock file: refused while another run holds it, released when its process dies."""
+    """An flock on a per-inbox lock file, on the inbox folder and on the `out` folder drafts go to:
+    refused while another run holds one, released when its process dies."""
 
-    def __init__(self, path: Path, inbox: Path) -> None:
+    def __init__(self, path: Path, inbox: Path, *, out: Path | None = None) -> None:
         self.path = path
         self.inbox = inbox
+        self.out = out
         self._fd: int | None = None
         self._folder_fd: int | None = None
+        self._out_fd: int | None = None
 
     def __enter__(self) -> InboxLock:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -42,10 +46,20 @@ class InboxLock:
                 f"another enrich batch is running on this inbox{who}; wait for it to finish or stop it",
                 path=str(self.inbox),
             ) from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"pid {os.getpid()}, started {now_iso()}\n".encode(), 0)
+        with contextlib.suppress(OSError):  # who holds it, for the message of a refused run: best effort
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"pid {os.getpid()}, started {now_iso()}\n".encode(), 0)
         self._fd = fd
+        try:
+            self._lock_out()
+        except BaseException:
+            self.__exit__()
+            raise
         return self
+
+    def _lock_out(self) -> None:
+        if self.out is not None:
+            self._out_fd = hold_out_folder(self.out)
 
     def _lock_folder(self) -> None:
         """Also lock the inbox folder itself: the same folder whatever the site root (a run started from
@@ -60,6 +74,9 @@ class InboxLock:
             self._folder_fd = folder
 
     def __exit__(self, *exc: object) -> None:
+        if self._out_fd is not None:
+            os.close(self._out_fd)
+            self._out_fd = None
         if self._folder_fd is not None:
             os.close(self._folder_fd)
             self._folder_fd = None
@@ -68,3 +85,34 @@ class InboxLock:
                 os.ftruncate(self._fd, 0)
             os.close(self._fd)  # closing releases the flock
             self._fd = None
+
+
+def hold_out_folder(out: Path) -> int | None:
+    """An flock on the folder drafts go to (made if missing): two batches with different inboxes must not
+    write into one folder, whatever the site root, path spelling or symlink. LockedError while another run
+    holds it; the fd to close when done, or None when `out` cannot be a folder (the first write says so)."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        folder = os.open(out.resolve(), os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:
+        return None
+    try:
+        fcntl.flock(folder, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(folder)
+        raise LockedError(
+            "another enrich batch is writing drafts into this --out folder; wait for it to finish, or choose another --out",
+            path=str(out),
+        ) from None
+    return folder
+
+
+@contextlib.contextmanager
+def out_lock(out: Path) -> Iterator[None]:
+    """`hold_out_folder` for the length of a `with` block."""
+    fd = hold_out_folder(out)
+    try:
+        yield
+    finally:
+        if fd is not None:
+            os.close(fd)

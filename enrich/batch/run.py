@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from enrich.batch.cache import remove_stale_temp_files
 from enrich.batch.files import STOPPED_EARLY, FileProcessor
 from enrich.batch.lock import InboxLock, lock_path
 from enrich.batch.plan import draft_name_clashes, will_call_model
@@ -30,8 +29,9 @@ from enrich.batch.progress import ProgressCallback, ProgressTracker
 from enrich.batch.report import BatchResult, FileResult, Outcome
 from enrich.batch.state import SiteState, list_inbox, path_key
 from enrich.batch.stop import Stop
-from enrich.errors import ConfigError, EnrichError
+from enrich.errors import ConfigError, EnrichError, WriteError
 from enrich.model.policy import RetryPolicy
+from enrich.temps import remove_leftovers
 
 if TYPE_CHECKING:
     from enrich.draft.drafter import Drafter
@@ -78,11 +78,11 @@ class BatchRun:
         if opts.out.resolve() == opts.inbox.resolve():
             raise ConfigError("--out is the inbox itself: drafts would become inputs; choose another folder", path=str(opts.out))
         started = time.monotonic()
-        with InboxLock(lock_path(self.site.root, opts.inbox), opts.inbox):
+        with InboxLock(lock_path(self.site.root, opts.inbox), opts.inbox, out=opts.out):
             from enrich.draft.output import output_path
 
-            remove_stale_temp_files(opts.out, names={output_path(p, opts.out).name for p in inputs})
-            remove_stale_temp_files(self.site.cache.root)
+            remove_leftovers(opts.out, names={output_path(p, opts.out).name for p in inputs})
+            remove_leftovers(self.site.cache.root, recursive=True)
             self.site.load()
             self.tracker.start(len(inputs))
             self._warm_up(inputs)
@@ -92,6 +92,7 @@ class BatchRun:
                 results = self._run_all(inputs)
             finally:
                 sys.setswitchinterval(previous)
+                self.stop.release()
         return BatchResult(
             inbox=str(opts.inbox),
             out=str(opts.out),
@@ -172,7 +173,7 @@ class BatchRun:
             self.stop.interrupt()
             for future in futures:
                 future.cancel()
-            wait(futures)  # requests already sent are paid for: let them land (a second Ctrl-C stops at once)
+            wait(futures)  # requests already sent are paid for: let them land (a second Ctrl-C stops at once: stop.py)
             for future, path in futures.items():
                 if future.cancelled():
                     results[path_key(path)] = self._record(self.files.not_started(path))
@@ -217,6 +218,9 @@ class BatchRun:
             return self._record(self.files.not_started(path))
         try:
             res = self.files.process(path, started)
+        except WriteError as exc:  # a full disk or a size limit: the files after this one would fail the same way
+            self.stop.halt(str(exc), exc)
+            res = self.files.failed(path, exc, started)
         except EnrichError as exc:
             res = self.files.failed(path, exc, started)
         except Exception as exc:  # a bug must cost one file, not the batch

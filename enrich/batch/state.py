@@ -10,13 +10,14 @@ Paths are recorded under `path_key`: absolute and normalised, so a run from anot
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import threading
 from pathlib import Path
 
 from enrich.batch.cache import DraftCache, JsonlLog, now_iso
-from enrich.errors import InputError
+from enrich.errors import InputError, WriteError
 
 ENRICH_DIR = ".enrich"
 SIDECAR_SUFFIX = ".info.json"
@@ -123,4 +124,6 @@ class SiteState:
         self.manifest.append({"event": "wrote", "time": now_iso(), "input": source, "draft": draft, "key": key, "sha256": digest})
 
     def record_failed(self, path: Path, error: str | None) -> None:
-        self.manifest.append({"event": "failed", "time": now_iso(), "input": path_key(path), "error": error})
+        """Best effort: on a full disk the failure is still in the summary and the report."""
+        with contextlib.suppress(WriteError):
+            self.manifest.append({"event": "failed", "time": now_iso(), "input": path_key(path), "error": error})

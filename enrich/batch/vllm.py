@@ -57,7 +57,7 @@ def import_results(drafter: Drafter, inbox: Path, out: Path, results: Path, *, j
     inputs = list_inbox(inbox)
     site = SiteState(drafter.settings.site_root)
     started = time.monotonic()
-    with InboxLock(lock_path(site.root, inbox), inbox):
+    with InboxLock(lock_path(site.root, inbox), inbox, out=out):
         site.load()
         export = build_export(drafter_with_client(drafter, CaptureClient), inputs, out, site)  # which need chunks
         client = ReplayClient(drafter.settings, gate=RateGate(max_in_flight=max(1, jobs)))

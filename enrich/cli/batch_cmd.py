@@ -115,11 +115,11 @@ def batch_command(
     else:
         with progress_view(sys.stderr, live=progress) as view:
             result = BatchRun(drafter, options, on_progress=view).run()
+    if not dry_run:
+        render.batch_summary(out, result)  # before the report: a report the disk refuses still leaves the summary
     if report:
         write_report(result, report)
-    if not dry_run:
-        render.batch_summary(out, result)
-        if report:
+        if not dry_run:
             click.echo(f"report: {report}")
     if result.stopped:
         error_line(f"stopped early: {result.stopped}")

@@ -71,7 +71,7 @@ def _ask(prompt: str, choices: str) -> str:
 def review_command(drafts: tuple[Path, ...], to: Path | None, show_all: bool, reason: str | None) -> int:
     """Step through drafts: [a]ccept, [e]dit in $EDITOR, [r]eject, [s]kip, [q]uit."""
     from enrich.cli.render import console, review_screen, show
-    from enrich.errors import EnrichError
+    from enrich.errors import EnrichError, WriteError
     from enrich.review.views import find_drafts
 
     settings = _settings()
@@ -83,6 +83,7 @@ def review_command(drafts: tuple[Path, ...], to: Path | None, show_all: bool, re
     screen = console()
     target = _to_dir(settings, to)
     counts = {"accepted": 0, "approved": 0, "edited": 0, "rejected": 0, "skipped": 0}
+    status = 0  # a decision the disk refused makes it 3
     accept_help = f"[a]ccept (approve into {target})" if target else "[a]ccept"
     for index, path in enumerate(paths, start=1):
         while True:
@@ -96,7 +97,7 @@ def review_command(drafts: tuple[Path, ...], to: Path | None, show_all: bool, re
             key = _ask(f"{accept_help}  [e]dit  [r]eject  [s]kip  [q]uit > ", "aersq")
             if key == "q":
                 click.echo(_review_summary(counts))
-                return 0
+                return status
             if key == "s":
                 counts["skipped"] += 1
                 break
@@ -129,10 +130,12 @@ def review_command(drafts: tuple[Path, ...], to: Path | None, show_all: bool, re
                     click.echo("accepted: marked reviewed (approve it with `enrich approve` or review with --to)")
             except EnrichError as exc:
                 error_line(str(exc))
+                if isinstance(exc, WriteError):  # a full disk: said, and the review ends with exit 3
+                    status = int(exc.exit_status)
                 continue
             break
     click.echo(_review_summary(counts))
-    return 0
+    return status
 
 
 def _review_summary(counts: dict[str, int]) -> str:

@@ -69,10 +69,19 @@ def probe_out_dir(out_dir: Path) -> None:
 
 def write_draft(draft: Draft, profile: Profile, out_dir: Path, *, force: bool = False) -> Path:
     """Write the draft atomically; never replace an existing file unless `force`."""
+    from enrich.errors import ExistsError
     from enrich.fsutil import atomic_write
+    from enrich.temps import remove_leftovers
 
     target = output_path(draft.path, out_dir)
     if target.resolve() == draft.path.resolve():
         raise ConfigError("the draft would replace its own input; choose another --out folder", path=str(draft.path))
-    atomic_write(target, draft.render(profile), exclusive=not force)
+    remove_leftovers(out_dir, names={target.name})  # what a killed run left; never a write in progress
+    try:
+        atomic_write(target, draft.render(profile), exclusive=not force)
+    except ExistsError:  # it was not there when this run started (refuse_existing): another run wrote it
+        raise ExistsError(
+            "appeared while drafting (another enrich run?) and is kept; this draft is not written: use --force to replace it",
+            path=str(target),
+        ) from None
     return target

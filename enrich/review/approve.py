@@ -20,7 +20,7 @@ import yaml
 from enrich.batch.cache import now_iso
 from enrich.batch.state import draft_cache, enrich_dir, manifest_log, review_log
 from enrich.batch.state import path_key as _key
-from enrich.errors import EnrichError, ExistsError, InputError
+from enrich.errors import EnrichError, ExistsError, InputError, WriteError
 from enrich.frontmatter.edit import Edits, apply, set_entry, verify
 from enrich.frontmatter.provenance import replace_provenance, strip_provenance
 from enrich.frontmatter.split import BlockError, parse_block
@@ -140,24 +140,31 @@ class Reviewer:
             raise ApprovalRefused(f"not approved: enrich check finds {len(errors)} error(s): {shown}{more}", path=str(path))
         target = to_dir / path.name
         in_place = target.exists() and target.resolve() == path.resolve()
+        published = False
         if in_place:
             atomic_write(path, final)
         else:
             try:
                 atomic_write(target, final, exclusive=True)
+                published = True
             except ExistsError:
                 if target.read_text(encoding="utf-8", errors="replace") != final:
                     raise ExistsError(f"{target} already exists; not replaced", path=str(path)) from None
                 # the same post is there already: a crash after writing it; finish the move
         changes = self._changes_since_drafted(path, view)
-        self._log(
-            "approve",
-            view,
-            target=str(target),
-            changes=changes,
-            approval=self.profile.approval,
-            values=parse_values(final),
-        )
+        try:
+            self._log(
+                "approve",
+                view,
+                target=str(target),
+                changes=changes,
+                approval=self.profile.approval,
+                values=parse_values(final),
+            )
+        except WriteError:  # the decision cannot be recorded (a full disk): publish nothing, keep the draft
+            if published:
+                target.unlink(missing_ok=True)
+            raise
         if not in_place:
             path.unlink(missing_ok=True)
         warnings = [f"line {f.line}: {f.rule} {f.message}" for f in findings if f.severity == "warning"]
@@ -175,7 +182,11 @@ class Reviewer:
             raise ExistsError(f"{target} appeared meanwhile; try again", path=str(path)) from None
         except OSError:  # another file system
             atomic_write(target, path.read_bytes(), exclusive=True)
-        self._log("reject", view, target=str(target), reason=reason, changes=self._changes_since_drafted(path, view))
+        try:
+            self._log("reject", view, target=str(target), reason=reason, changes=self._changes_since_drafted(path, view))
+        except WriteError:  # the decision cannot be recorded (a full disk): set nothing aside, keep the draft
+            target.unlink(missing_ok=True)
+            raise
         path.unlink()
         return target
 
