@@ -124,7 +124,8 @@ def perturbed() -> dict[str, dict[str, Any]]:
     gold["alpha"]["people"] = ["Sam Altman"]  # a dropped person
     gold["alpha"]["tags"] = ["ai-agents", "cloud-computing", "large-language-model"]  # a twin tag
     gold["beta"]["category"] = "politics-society"  # a wrong category
-    gold["beta"]["summary"] = (
+    gold["alpha"]["title"] = "Sam Altman on agents and the cloud"  # English for a Simplified-Chinese site
+    gold["beta"]["summary"] = (  # Traditional script: drafting converts it, no judgement needed
         "在APEC峰會上，加拿大總理Mark Carney與Xi Jinping舉行了八年來的首次會晤，"
         "本文分析會晤背後的地緣政治算計和經濟壓力，以及Huawei問題。"
     )
@@ -144,10 +145,12 @@ def test_known_perturbations_give_the_expected_scores(fake_llm: FakeLLM, isolate
     # tags: the twin counts only through twins
     assert m["tags.exact.f1"] == pytest.approx(5 / 6) and m["tags.twin.f1"] == 1.0
     assert m["category.accuracy"] == 0.5 and m["area.accuracy"] == 1.0
-    assert m["summary.language"] == 0.5 and m["title.language"] == 1.0
+    assert m["summary.language"] == 1.0 and m["title.language"] == 0.5  # English is re-asked once, then kept
     assert data["summary"]["confusions"]["category"] == [["geopolitics", "politics-society", 1]]
     beta = next(p for p in data["posts"] if p["post"] == "beta")
-    assert beta["texts"]["summary"]["script"] == "zh-Hant" and beta["texts"]["summary"]["language_ok"] is False
+    assert beta["texts"]["summary"]["script"] == "zh-Hans" and beta["texts"]["summary"]["language_ok"] is True
+    alpha = next(p for p in data["posts"] if p["post"] == "alpha")
+    assert alpha["texts"]["title"]["script"] == "latin" and alpha["cost"]["calls"] == 2
     assert "enrich eval" in result.stderr  # the table went to stderr: stdout is the JSON alone
 
 
@@ -238,7 +241,7 @@ def test_html_page_is_written_parses_and_holds_every_post(fake_llm: FakeLLM, iso
     assert "alpha" in text and "beta" in text and "Satya Nadella" in text
     again = eval_cli("--html", "page.html")
     assert again.exit_code == ExitStatus.EXISTS and "--force" in again.output
-    assert len(fake_llm.requests) == 2  # refused before drafting anything
+    assert len(fake_llm.requests) == 3  # refused before drafting anything (alpha: one repair, for its English title)
 
 
 def test_compare_two_saved_runs(fake_llm: FakeLLM, isolated: Path) -> None:
