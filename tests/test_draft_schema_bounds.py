@@ -80,3 +80,15 @@ def test_an_enumeration_value_in_another_case_or_width_is_fixed_not_re_asked(iso
     assert values["area"] == member and problems == []
     values, problems = read_answer({"area": "no-such-area"}, ask, profile)
     assert [p.rule for p in problems] == ["enum"]
+
+
+def test_a_localized_text_in_the_wrong_script_is_converted_or_re_asked(isolated: Path) -> None:
+    profile = load_profile(isolated)  # zh-Hans
+    ask = [f for f in profile.model_fields() if f.name in ("title", "summary")]
+    summary = "本文分析會晤背後的地緣政治算計和經濟壓力，以及這對加拿大與中國關係的意義。"
+    values, problems = read_answer({"title": "中加领导人八年来首次会晤", "summary": summary}, ask, profile)
+    assert values["summary"].startswith("本文分析会晤背后的地缘政治") and problems == []  # converted, no repair
+    english = "Canada and China leaders meet for the first time in eight years"
+    values, problems = read_answer({"title": english, "summary": summary}, ask, profile)
+    assert [(p.key, p.rule, p.severity) for p in problems] == [("title", "language", "warning")]
+    assert "Simplified Chinese" in problems[0].message and values["title"] == english
