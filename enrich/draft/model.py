@@ -17,11 +17,13 @@ import threading
 from typing import TYPE_CHECKING, Any
 
 from enrich.draft.backend import BackendName, Drafted
+from enrich.draft.calibrate import TokenScale
 from enrich.draft.ground import ground
 from enrich.draft.prompt import PromptSet, neutralise
 from enrich.draft.schema import answer_room, answer_schema, notes_room, notes_schema, read_answer
 from enrich.errors import ConfigError, EnrichError, ValidationFailed
 from enrich.frontmatter.provenance import Flag
+from enrich.model.capabilities import Capabilities
 from enrich.profile import FieldSpec, Profile
 from enrich.settings import NO_ENDPOINT_HELP, Settings
 
@@ -34,9 +36,6 @@ if TYPE_CHECKING:
 
 MAX_REPAIRS = 2
 SHORTLIST_SIZE = 40
-# A server that reports far fewer prompt tokens than we sent has silently cut the prompt (Ollama does).
-TRUNCATION_MIN_TOKENS = 2000
-TRUNCATION_RATIO = 0.6
 COMPLETION_ESTIMATE = 350  # tokens of one answer or one part's notes, for planning
 
 
@@ -65,6 +64,7 @@ class ModelBackend:
         self._client_lock = threading.Lock()
         self._overheads: dict[tuple[object, ...], int] = {}
         self._learned_window: int | None = None  # a context size a server's 400 stated (see draft)
+        self.scale = TokenScale(f"{settings.endpoint_host}|{settings.model}", lambda: _capabilities_of(self))
 
     @property
     def label(self) -> str:
@@ -114,7 +114,9 @@ class ModelBackend:
         return dict(self._identity)  # computed once per run: every file of a batch asks
 
     def input_budget(self, overhead: int) -> int:
-        return max(500, self._window() - self.settings.max_output_tokens - overhead - 200)
+        """Transcript tokens (cl100k) that fit one request: the window is in the server's own tokens."""
+        room = self.scale.to_local(self._window() - self.settings.max_output_tokens - 200)
+        return max(500, room - overhead)
 
     def _window(self) -> int:
         """The context size planned with: max_input_tokens or the model's, or the smaller one a server stated."""
@@ -190,12 +192,14 @@ class ModelBackend:
         answer = self._complete(system, user, schema, "front_matter", deadline, usage, answer_room(prepared.ask))
         sent = overhead + (chunks[0].tokens if len(chunks) == 1 else count_tokens(user))
         told = answer.usage.prompt_tokens
-        if told and sent > TRUNCATION_MIN_TOKENS and told < sent * TRUNCATION_RATIO:
+        if self.scale.truncated(sent, told):
             message = (
                 f"the server counted {told} prompt tokens of about {sent} sent: it may have cut "
                 "the transcript (Ollama's num_ctx?); set max_input_tokens to the server's context size"
             )
             flags.append(Flag("truncated", "*", message))
+        elif len(chunks) == 1:
+            self.scale.observe(sent, told)
         values = self._validated(answer, prepared, system, schema, deadline, usage, flags)
         values, ungrounded = ground(values, prepared.folded, self.vocab)
         return Drafted(
@@ -281,6 +285,14 @@ class ModelBackend:
             schema = json.dumps(answer_schema(ask), ensure_ascii=False)
             self._overheads[key] = count(system_prompt(self.prompts, self.profile, "draft-system")) + count(schema)
         return self._overheads[key]
+
+
+def _capabilities_of(backend: ModelBackend) -> Capabilities | None:
+    """The client's, or before any client (planning) what is remembered on disk."""
+    if backend._client is not None:
+        return backend._client.capabilities
+    cache = backend.settings.user_cache_dir
+    return Capabilities.in_folder(cache) if cache and backend.settings.has_endpoint else None
 
 
 # -- prompts ------------------------------------------------------------------------------------------

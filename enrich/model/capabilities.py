@@ -1,7 +1,8 @@
 """What each endpoint accepts, remembered on disk so a fallback is paid for once, not on every run.
 
 Per endpoint (host and model): the structured-output format that worked, the schema keywords its strict
-mode rejects (dropped from then on, one by one, rather than the whole schema), the name of the answer-length
+mode rejects (dropped from then on, one by one, rather than the whole schema), how many tokens it counts
+per cl100k token (its tokenizer), the name of the answer-length
 parameter (`max_tokens` or `max_completion_tokens`), whether it takes `temperature`, and the
 requests and tokens per minute its rate-limit headers announced (so the next run starts paced). Remembering
 is an optimisation: an unreadable or unwritable file never fails a draft.
@@ -52,6 +53,11 @@ class Capabilities:
         value = self._get(endpoint, "schema_drops")
         return frozenset(k for k in value if k in OPTIONAL_KEYWORDS) if isinstance(value, list) else frozenset()
 
+    def token_ratio(self, endpoint: str) -> float | None:
+        """Prompt tokens the endpoint counts per cl100k token (learned from usage), None when never learned."""
+        value = self._get(endpoint, "token_ratio")
+        return float(value) if isinstance(value, int | float) and 0.2 <= value <= 3 else None
+
     def token_param(self, endpoint: str) -> str:
         param = self._get(endpoint, "token_param")
         return param if param in TOKEN_PARAMS else TOKEN_PARAMS[0]
@@ -75,6 +81,9 @@ class Capabilities:
         dropped = self.schema_drops(endpoint) | keywords
         if dropped != self.schema_drops(endpoint):
             self._set(endpoint, "schema_drops", sorted(dropped))
+
+    def remember_token_ratio(self, endpoint: str, ratio: float) -> None:
+        self._set(endpoint, "token_ratio", ratio)
 
     def switch_token_param(self, endpoint: str, rejected: str) -> None:
         """The endpoint refused `rejected`: use the other name from now on."""
