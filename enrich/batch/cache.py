@@ -106,13 +106,19 @@ def remove_stale_temp_files(folder: Path, *, older_than: float | None = None, na
 class JsonlLog:
     """An append-only JSON-lines file, safe across threads and crashes.
 
-    Each record is one `write` of a whole line with O_APPEND, fsynced. A torn last line (a crash in
-    the middle of a write) is skipped by `read` and closed off by the next `append`.
+    Each record is one `write` of a whole line with O_APPEND, fsynced before `append` returns. A torn
+    last line (a crash in the middle of a write) is skipped by `read` and closed off by the next
+    `append`. The fsync is shared (group commit): lines are written one at a time, and one fsync
+    after them makes every line written before it durable, so sixteen workers finishing files
+    together wait for one or two fsyncs, not sixteen in a row.
     """
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # one writer at a time
+        self._sync_lock = threading.Lock()  # one fsync at a time
+        self._written = 0  # lines written by this object
+        self._synced = 0  # lines known durable
 
     def append(self, record: dict[str, Any]) -> None:
         line = json.dumps(record, ensure_ascii=False, separators=(",", ":"), default=str) + "\n"
@@ -125,9 +131,20 @@ class JsonlLog:
                 if size and os.pread(fd, 1, size - 1) != b"\n":
                     payload = b"\n" + payload  # the previous writer died mid-line
                 os.write(fd, payload)
-                os.fsync(fd)
-            finally:
+            except BaseException:
                 os.close(fd)
+                raise
+            self._written += 1
+            mine = self._written
+        try:
+            with self._sync_lock:
+                if self._synced < mine:  # no fsync since this line was written: do one for every line so far
+                    with self._lock:
+                        upto = self._written
+                    os.fsync(fd)
+                    self._synced = upto
+        finally:
+            os.close(fd)
 
     def read(self) -> Iterator[dict[str, Any]]:
         """Every whole record, oldest first; torn or foreign lines are skipped."""
