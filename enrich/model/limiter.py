@@ -7,12 +7,20 @@ the refill rate instead of all firing together after a 429. Limits come from `--
 (settings), from limits remembered for the endpoint, and from every answer's `x-ratelimit-*`
 headers (learned as they come: `limit` per minute, `remaining` now, `reset` the time to a full
 bucket). While nothing is known about an endpoint, the very first request goes alone and the others
-wait for its answer, so a first run does not stampede a small burst either. Light: no openai.
+wait for its answer, so a first run does not stampede a small burst either.
+
+Reading an answer's `remaining`: the server counted the requests that reached it before this one,
+which is neither the ones booked before it here nor the ones answered before it (16 workers build,
+send and read in any order). So every booking is kept until no answer still out can have overtaken
+it, and an answer's count is brought to now by taking off what may not have reached the server
+before it: every booking not on the wire yet, and every one that went on the wire after it, or so
+shortly before it (SKEW) that the server may have counted it later. Light: no openai.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -112,9 +120,11 @@ class Ticket:
     """One request's booking: what it took, and the counts when it left (to read its answer's headers)."""
 
     cost: float
-    taken: dict[str, float]  # per kind: the total taken from the bucket when this request booked
     sent_at: float  # when it left the limiter, then (`Limiter.sent`) when it went on the wire
     seq: int = 0  # booking order
+    wired: bool = False  # on the wire (`Limiter.sent`)
+    refused: bool = False  # answered 429: the server never counted it
+    closed: bool = False  # its answer is read
 
     def amount(self, kind: str) -> float:
         return 1.0 if kind == "requests" else self.cost
@@ -140,9 +150,8 @@ class Limiter:
         self._buckets: dict[str, Bucket] = {}
         self._fixed = {k for k, v in zip(KINDS, (rpm, tpm), strict=True) if v}
         self._limits: dict[str, float] = {}
-        self._taken = dict.fromkeys(KINDS, 0.0)
         self._capacity: dict[str, float] = {}  # per kind: the server's bucket size, as learned
-        self._open: dict[int, Ticket] = {}  # bookings whose answer is not read yet, by booking order
+        self._kept: dict[int, Ticket] = {}  # bookings an answer still out may not have counted, by booking order
         self._seq = 0
         self._on_learn = on_learn
         known = remembered or {}
@@ -197,12 +206,10 @@ class Limiter:
                     if kind in self._buckets:
                         self._buckets[kind].give_back(amount)
                 raise RateLimitedError(f"rate limited for {wait:.0f}s more, past this file's deadline", retry_after=wait)
-            for kind, amount in (("requests", 1.0), ("tokens", cost)):
-                self._taken[kind] += amount
             self.stats["booked"] += 1
             self._seq += 1
-            ticket = Ticket(cost, dict(self._taken), now, self._seq)  # taken: what is booked after this one is not in its count
-            self._open[ticket.seq] = ticket
+            ticket = Ticket(cost, now, self._seq)
+            self._kept[ticket.seq] = ticket
             # wait for the turn; a correction learned meanwhile (the server had more, or less) moves it
             while (left := self._left(places, now)) > 0:
                 if not deadline.allows(left):
@@ -215,32 +222,37 @@ class Limiter:
 
     def sent(self, ticket: Ticket) -> None:
         """The request of `ticket` goes on the wire now (after building it, after waiting for an HTTP slot)."""
-        ticket.sent_at = time.monotonic()
+        with self._lock:
+            ticket.sent_at, ticket.wired = time.monotonic(), True
 
     def close(self, ticket: Ticket) -> None:
-        """Its answer (or its failure) is read: the server's counts from now on include it, or never will."""
+        """Its answer (or its failure) is read. It is kept while an answer still out may have overtaken it."""
         with self._lock:
-            self._open.pop(ticket.seq, None)
+            ticket.closed = True
+            out = [t.sent_at for t in self._kept.values() if not t.closed]
+            oldest = min(out) if out else math.inf
+            for seq in [seq for seq, t in self._kept.items() if t.closed and t.sent_at < oldest - SKEW]:
+                del self._kept[seq]
 
     def _cancel(self, ticket: Ticket) -> None:
         """A booking given up before it was sent: what it took goes back (lock held)."""
-        self._open.pop(ticket.seq, None)
+        self._kept.pop(ticket.seq, None)
         for kind in KINDS:
             bucket = self._buckets.get(kind)
             if bucket is not None:
-                self._taken[kind] -= ticket.amount(kind)
                 self._correct(kind, bucket, min(bucket.capacity, bucket.level + ticket.amount(kind)))
 
     def _uncounted(self, kind: str, ticket: Ticket | None) -> float:
         """What was booked here but may not be in the count of `ticket`'s answer (lock held).
 
-        Booked after it, and booked before it with the answer still out: either may have reached the
-        server after it. None: an answer of no booking, whose count is taken as of now.
+        Not on the wire yet, or on it after (or just before) `ticket`: the server may have counted it
+        later. None: an answer of no booking, whose count is taken as of now.
         """
         if ticket is None:
             return 0.0
-        later = self._taken[kind] - ticket.taken[kind]
-        return later + sum(t.amount(kind) for seq, t in self._open.items() if seq < ticket.seq)
+        since = ticket.sent_at - SKEW
+        later = (t for t in self._kept.values() if t is not ticket and not t.refused and (not t.wired or t.sent_at > since))
+        return sum(t.amount(kind) for t in later)
 
     def _left(self, places: list[tuple[str, float]], booked_at: float) -> float:
         """Seconds until every level this booking left is back at zero, corrections included (lock held)."""
@@ -312,6 +324,7 @@ class Limiter:
         """
         if ticket is not None:
             with self._lock:
+                ticket.refused = True
                 for name, amount in (("requests", 1.0), ("tokens", ticket.cost)):
                     if name in self._buckets:
                         bucket = self._buckets[name]
