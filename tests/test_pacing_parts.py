@@ -91,3 +91,18 @@ def test_the_fake_answers_with_the_approved_posts_values_for_the_transcript_it_i
     repair = {**request, "messages": [{"role": "user", "content": "fix this answer"}]}
     approved(repair)
     assert approved.unmatched == 1
+
+
+def test_while_the_first_request_goes_alone_one_on_the_wire_is_all_batch_waits_for() -> None:
+    from enrich.model.gate import RateGate
+    from enrich.model.limiter import Limiter
+    from enrich.model.policy import Deadline
+
+    gate = RateGate(max_in_flight=16)
+    limiter = Limiter(remembered=None)  # a new endpoint: its first request probes alone
+    gate.alone = lambda: limiter.probing
+    with gate.slot():
+        assert gate.wait_for_requests(16, timeout=0.5)  # the extra workers start now, not after the probe's answer
+        ticket = limiter.acquire(lambda: 0.0, Deadline(30))
+        limiter.observe({}, ticket)  # the answer: no limits
+        assert not gate.wait_for_requests(16, timeout=0.05)  # from now on the first 16 requests are waited for

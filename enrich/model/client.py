@@ -160,6 +160,7 @@ class LLMClient:
             remembered=self.capabilities.limits(self.endpoint),
             on_learn=lambda limits: self.capabilities.remember_limits(self.endpoint, limits),
         )
+        self.gate.alone = lambda: self.limiter.probing  # batch starts its extra workers once the probe is sent
         key = settings.api_key or "not-needed"  # local servers ignore it, the client insists on one
         common: dict[str, Any] = {
             "api_key": key,

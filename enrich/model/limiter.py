@@ -180,6 +180,11 @@ class Limiter:
         with self._lock:
             return dict(self._limits)
 
+    @property
+    def probing(self) -> bool:
+        """Nothing is known of the endpoint yet: its first request goes alone, the others wait for its answer."""
+        return not self._probe_done.is_set()
+
     def knows(self, kind: str) -> bool:
         with self._lock:
             return kind in self._buckets
