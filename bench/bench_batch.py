@@ -1,6 +1,6 @@
 """Benchmark `enrich batch` on the 300 real transcripts of ../shared/corpus/raw against a fake model.
 
-    python bench/bench_batch.py [--jobs 16] [--latency 0.5] [--limit N] [--runs 3]
+    python bench/bench_batch.py [--jobs 16] [--latency 0.5] [--limit N] [--runs 3] [--real-answers]
 
 Starts FakeLLM in this process and runs the CLI as a subprocess pointed at it (OPENAI_BASE_URL), so
 the CLI's own CPU, threads and memory are measured as a user would meet them. Byte code is compiled
@@ -12,6 +12,10 @@ once before timing (into a temporary PYTHONPYCACHEPREFIX), as an installed copy 
    the peak RSS of the CLI process (target < 250 MB);
 2. the same with 20% of calls answered 429 + Retry-After 2 s: every file drafted, none lost;
 3. a re-run on the unchanged inbox: zero model calls, under 3 s wall.
+
+`--real-answers`: the fake answers each transcript with its approved post's own values from
+../shared/corpus/posts (`enrich.testing.approved`: dozens of names in some, each with its mention),
+not a minimal valid object, so validating, grounding and writing cost what they cost on real answers.
 
 The corpus is only read: drafts, cache and reports go to a temporary site folder.
 """
@@ -29,11 +33,13 @@ import time
 from pathlib import Path
 from typing import Any
 
+from enrich.testing.approved import ApprovedAnswers
 from enrich.testing.fakeserver import FakeLLM, Reply, answer, error, valid_answer
 
 REPO = Path(__file__).resolve().parents[1]
 
 CORPUS = REPO.parent / "shared" / "corpus" / "raw"
+POSTS = REPO.parent / "shared" / "corpus" / "posts"
 CPU = [0.0]  # CPU seconds of the last CLI run
 
 
@@ -95,6 +101,7 @@ def main() -> int:
     parser.add_argument("--limit", type=int, default=None, help="only the first N transcripts")
     parser.add_argument("--runs", type=int, default=3, help="fresh 300-file runs; the median counts (default 3)")
     parser.add_argument("--skip-429", action="store_true", help="skip the 429 run (it takes a while)")
+    parser.add_argument("--real-answers", action="store_true", help="answer with the approved posts' own values")
     args = parser.parse_args()
     if not CORPUS.is_dir():
         print(f"no corpus at {CORPUS}: nothing to measure")
@@ -114,10 +121,12 @@ def main() -> int:
         arrivals: list[float] = []
         lock = threading.Lock()
 
+        approved = ApprovedAnswers(CORPUS, POSTS) if args.real_answers else None
+
         def timed(request: dict[str, Any]) -> Reply:
             with lock:
                 arrivals.append(time.perf_counter())
-            return answer(valid_answer(request))
+            return approved(request) if approved is not None else answer(valid_answer(request))
 
         runs: list[dict[str, Any]] = []
         with FakeLLM(latency=args.latency) as llm:
@@ -160,6 +169,13 @@ def main() -> int:
                 f"slots {median['busy']:.1%} busy from then to the last answer; {median['end']:.2f}s after it; "
                 f"CLI CPU {median['cpu']:.1f}s"
             )
+            if approved is not None:
+                replaced = ", ".join(f"{k} x{v}" for k, v in sorted(approved.replaced.items())) or "none"
+                print(
+                    f"   answers: the approved post's values for {approved.matched} requests ({approved.names} names in all, "
+                    f"{approved.names / max(approved.matched, 1):.1f} a request), {approved.unmatched} other requests "
+                    f"answered minimally; values the schema refused, replaced: {replaced}"
+                )
             ok &= all(run["status"] == 0 and run["drafted"] == count for run in runs)
             ok &= median["wall"] <= 1.2 * ideal and max(run["rss"] for run in runs) < 250
             for run in runs:

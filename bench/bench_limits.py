@@ -32,7 +32,8 @@ REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO.parent / "shared" / "corpus" / "raw"
 
 
-def run_batch(site: Path, base_url: str, inbox: Path, jobs: int) -> tuple[int, float, str]:
+def run_batch(site: Path, base_url: str, inbox: Path, jobs: int) -> tuple[int, float, float, str]:
+    """(exit status, wall seconds, when it started on the perf_counter clock, output tail)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "ENRICH_"))}
     env.update(OPENAI_BASE_URL=base_url, OPENAI_API_KEY="sk-bench-not-a-key", ENRICH_CACHE_DIR=str(site / "user-cache"))
     args = ["batch", str(inbox), "--jobs", str(jobs), "--out", "drafts", "--report", "report.json", "--no-progress"]
@@ -40,7 +41,24 @@ def run_batch(site: Path, base_url: str, inbox: Path, jobs: int) -> tuple[int, f
     proc = subprocess.run([sys.executable, "-m", "enrich", *args], cwd=site, env=env, capture_output=True, check=False)
     wall = time.perf_counter() - started
     tail = (proc.stdout + proc.stderr).decode("utf-8", "replace").strip().splitlines()[-6:]
-    return proc.returncode, wall, "\n".join(tail)
+    return proc.returncode, wall, started, "\n".join(tail)
+
+
+def timeline(limits: RateLimits, started: float, latency: float, ideal: float) -> str:
+    """Where the time went: start-up until the first request, the paced part against the ideal, when the 429s came."""
+    events = sorted(limits.events)
+    if not events:
+        return "no request reached the server"
+    first, last = events[0][0] - started, events[-1][0] - started
+    learning = first + latency  # until the first answer (and its headers) is back
+    early = sum(1 for t, kind in events if kind != "ok" and t - started <= learning)
+    late = [f"{t - started:.1f}s" for t, kind in events if kind != "ok" and t - started > learning]
+    paced = last - first + latency
+    return (
+        f"first request at {first:.2f}s (start-up); first to last answer {paced:.2f}s vs ideal + one latency "
+        f"{ideal + latency:.2f}s -> {paced / (ideal + latency):.2f}x; 429s before the first answer: {early}, "
+        f"after it: {len(late)}" + (f" (at {', '.join(late[:8])})" if late else "")
+    )
 
 
 def inbox_of(count: int, tmp: Path) -> Path:
@@ -69,7 +87,7 @@ def scenario(name: str, count: int, limits_of: Any, ideal_of: Any, args: argpars
                     subprocess.run(["rm", "-rf", str(old)], check=True)
             limits: RateLimits = limits_of()
             with FakeLLM(latency=args.latency, limits=limits) as llm:
-                status, wall, tail = run_batch(site, llm.base_url, inbox, args.jobs)
+                status, wall, started, tail = run_batch(site, llm.base_url, inbox, args.jobs)
                 sent = len(llm.requests)
                 tokens = limits.counted_tokens
             done = drafted(site)
@@ -84,6 +102,7 @@ def scenario(name: str, count: int, limits_of: Any, ideal_of: Any, args: argpars
                 f"{limits.refusals} answered 429 = {share:.1%} (target <= 5%); {tokens} tokens sent"
                 + ("" if good else "  MISSED")
             )
+            print("   " + timeline(limits, started, args.latency, ideal))
             if status != 0:
                 print("   " + tail.replace("\n", "\n   "))
     return ok

@@ -55,6 +55,8 @@ def _encoder() -> Callable[[str], list[int]] | None:
 
 def estimate_tokens(text: str) -> int:
     """A character-based estimate: about 1.3 tokens per CJK character, 4 characters per token otherwise."""
+    if text.isascii():  # no CJK to look for (most English transcripts): skip the scan
+        return int(len(text) / 4) + 1
     cjk = sum(map(len, _CJK_RUNS.findall(text)))  # runs, not single characters: half the work on Chinese text
     return int(cjk * 1.3 + (len(text) - cjk) / 4) + 1
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 from pathlib import Path
 
 import pytest
@@ -81,3 +82,9 @@ def fail_writes(patch: pytest.MonkeyPatch, code: int, where: str) -> None:
 def temp_files(root: Path) -> list[Path]:
     """The temp files atomic writes use (`.NAME.XXXX.tmp`) anywhere under `root`."""
     return [p for p in root.rglob(".*.tmp")] if root.exists() else []
+
+
+def interruptible() -> None:
+    """`preexec_fn` for a child the test will Ctrl-C: a shell runs background jobs with SIGINT ignored,
+    and a Python started that way never turns SIGINT into KeyboardInterrupt."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)

@@ -20,6 +20,7 @@ from enrich.batch.lock import InboxLock, lock_path
 from enrich.errors import ExitStatus
 from enrich.testing.fakeserver import FakeLLM, Reply, answer, error, valid_answer
 from tests.conftest import FIXTURES, REPO, run_cli
+from tests.faults import interruptible
 
 KEY = "sk-test-SECRET-0123456789abcdef"
 GOOD = ["zh-trade-article.txt", "en-podcast.srt", "xK3mP9qL2wA.txt", "xK3mP9qL2wA.info.json"]
@@ -205,6 +206,7 @@ def test_ctrl_c_lets_sent_requests_land_then_reports_and_a_rerun_goes_on(isolate
         env = subprocess_env(llm, isolated)
         proc = subprocess.Popen(
             [sys.executable, "-m", "enrich", "batch", "inbox", "--jobs", "2", "--report", "r.json", "--no-progress"],
+            preexec_fn=interruptible,
             cwd=isolated,
             env=env,
             stdout=subprocess.PIPE,

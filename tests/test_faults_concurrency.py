@@ -21,7 +21,7 @@ import yaml
 
 from enrich.frontmatter.split import split_front_matter
 from enrich.testing.fakeserver import FakeLLM, Reply, answer, valid_answer
-from tests.faults import TRANSCRIPT, clean_failure, cli, inbox, temp_files, transcript
+from tests.faults import TRANSCRIPT, clean_failure, cli, inbox, interruptible, temp_files, transcript
 
 SECRET = "sk-test-SECRET-0123456789abcdef"
 REPEATS = int(os.environ.get("ENRICH_SLOW_REPEATS", "3"))  # CI bounds it; locally raise it for a soak
@@ -182,6 +182,7 @@ def test_a_second_ctrl_c_stops_at_once_with_no_partial_file(isolated: Path, duri
         command = [*ENRICH] if during == "requests" else _slow_writes(6.0)
         proc = subprocess.Popen(
             [*command, "batch", "inbox", "--jobs", "2"],
+            preexec_fn=interruptible,
             cwd=isolated,
             env=_env(llm),
             stdout=subprocess.PIPE,

@@ -15,7 +15,7 @@ import yaml
 
 from enrich.frontmatter.split import split_front_matter
 from enrich.testing.fakeserver import FakeLLM
-from tests.faults import inbox
+from tests.faults import inbox, interruptible
 
 REPEATS = int(os.environ.get("ENRICH_SLOW_REPEATS", "3"))  # CI bounds it; locally raise it for a soak
 
@@ -61,6 +61,7 @@ def test_ctrl_c_once_or_twice_in_a_batch_exits_130_with_no_partial_file(
         monkeypatch.setenv("OPENAI_API_KEY", "sk-test-SECRET-0123456789abcdef")
         proc = subprocess.Popen(
             [sys.executable, "-m", "enrich", "batch", "inbox", "--jobs", "2"],
+            preexec_fn=interruptible,
             cwd=isolated,
             env=dict(os.environ),
             stdout=subprocess.PIPE,

@@ -155,7 +155,7 @@ def test_out_that_is_not_writable_is_one_line_and_costs_nothing(
             raise PermissionError(errno.EACCES, "Permission denied")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr("enrich.fsutil.tempfile.mkstemp", refused)
+    monkeypatch.setattr("enrich.temps.tempfile.mkstemp", refused)
     err = clean_failure(cli("talk.txt", "--out", "locked"), 3)
     assert "locked" in err and "permission denied" in err and len(err.strip().splitlines()) == 1, err
     assert fake_llm.requests == []

@@ -132,3 +132,71 @@ def test_quota_and_too_large_are_not_rate_limits() -> None:
     assert policy.classify_status(429, "rate_limit_exceeded", too_large) is Fault.TOO_LARGE
     assert not Fault.TOO_LARGE.retryable and not Fault.TOO_LARGE.fatal and Fault.QUOTA.fatal
     assert policy.classify_status(429, "rate_limit_exceeded", "Please try again in 1s") is Fault.RATE_LIMITED
+
+
+def tokens_headers(limit: int, remaining: int, capacity: int) -> dict[str, str]:
+    return headers(limit, remaining, openai_duration((capacity - remaining) / (limit / 60)), kind="tokens")
+
+
+def test_an_answer_that_overtook_an_earlier_request_does_not_give_back_what_that_one_will_cost() -> None:
+    # Booked A then B; B reached the server first, so B's count does not hold A yet: A is still to be counted.
+    limiter = Limiter(remembered={"tokens": 60_000, "tokens_burst": 100_000})  # 1,000 a second
+    limiter.acquire(lambda: 40_000.0, Deadline(30))  # A: its answer is still out
+    second = limiter.acquire(lambda: 40_000.0, Deadline(30))
+    limiter.observe(tokens_headers(60_000, 60_000, 100_000), second)  # the server has counted B alone
+    with pytest.raises(RateLimitedError):  # 100k - A - B = 20k now: 50k is 30 s away, not free
+        limiter.acquire(lambda: 50_000.0, Deadline(5))
+    limiter.close(second)
+    with pytest.raises(RateLimitedError):  # still, once B's answer is read: A's answer is not
+        limiter.acquire(lambda: 50_000.0, Deadline(5))
+
+
+def test_the_bucket_size_is_the_largest_reading_since_remaining_is_rounded_down() -> None:
+    limiter = Limiter(remembered=None)
+    limiter.observe(headers(300, 9, "190ms"), None)  # 9.95: a burst of 10
+    limiter.observe(headers(300, 4, "1s"), None)  # 4.x left, rounded down: reads as 9
+    assert limiter.limits["requests_burst"] == 10
+
+
+def test_the_refill_counts_from_when_the_request_went_on_the_wire() -> None:
+    limiter = Limiter(remembered={"requests": 120, "requests_burst": 1})  # 2 a second, one at a time
+    ticket = limiter.acquire(lambda: 0.0, Deadline(30))
+    time.sleep(0.6)  # waiting for an HTTP slot: the server has not seen it yet
+    limiter.sent(ticket)
+    limiter.observe(headers(120, 0, "500ms"), ticket)  # it has now: none left
+    limiter.close(ticket)
+    started = time.monotonic()
+    limiter.acquire(lambda: 0.0, Deadline(30))
+    assert time.monotonic() - started > 0.4  # the half second until the next one, not credited with the 0.6 s before
+
+
+def test_after_a_429_the_retry_waits_the_time_named_not_that_plus_its_own_cost() -> None:
+    limiter = Limiter(remembered={"tokens": 60_000, "tokens_burst": 2_000})  # 1,000 a second
+    ticket = limiter.acquire(lambda: 1_000.0, Deadline(30))
+    assert limiter.rate_limited({}, "Please try again in 1s.", "tokens", None, ticket)
+    limiter.close(ticket)
+    started = time.monotonic()
+    limiter.acquire(lambda: 1_000.0, Deadline(30))  # the same request again
+    assert 0.6 < time.monotonic() - started < 1.35
+
+
+def test_a_booking_given_up_while_it_waits_is_given_back() -> None:
+    limiter = Limiter(remembered={"requests": 60, "requests_burst": 1})  # 1 a second
+    limiter.acquire(lambda: 0.0, Deadline(30))
+    errors: list[BaseException] = []
+
+    def waiter() -> None:
+        try:
+            limiter.acquire(lambda: 0.0, Deadline(3))  # its turn in a second...
+        except RateLimitedError as exc:
+            errors.append(exc)
+
+    thread = threading.Thread(target=waiter)
+    thread.start()
+    time.sleep(0.2)
+    limiter.rate_limited({}, "Please try again in 20s.", "requests", None, None)  # ...then 20 s: past its deadline
+    thread.join(timeout=5)
+    assert errors
+    with pytest.raises(RateLimitedError) as caught:
+        limiter.acquire(lambda: 0.0, Deadline(5))
+    assert caught.value.retry_after == pytest.approx(20, abs=0.5)  # 20 s for this one: the given-up booking left nothing

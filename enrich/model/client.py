@@ -12,10 +12,10 @@ a run that needs no call never loads it. Knows nothing about files.
 from __future__ import annotations
 
 import gc
-import json
 import sys
 import threading
 import time
+from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -26,7 +26,7 @@ from enrich.model.answer_text import parse_json_answer, with_schema_text
 from enrich.model.capabilities import FORMAT_CHAIN, Capabilities
 from enrich.model.describe import FormatRejected, ParamRejected, describe, not_a_completion, parked
 from enrich.model.gate import RateGate
-from enrich.model.limiter import Limiter, Ticket
+from enrich.model.limiter import Limiter, Ticket, request_cost
 from enrich.model.policy import Action, Deadline, Fault, RetryPolicy, headers_of
 
 if TYPE_CHECKING:
@@ -37,7 +37,6 @@ if TYPE_CHECKING:
 
 FIRST_REQUEST_WAIT = 10.0  # seconds the other workers wait for the very first request to be built
 LENGTH_GROWTH = 2  # a cut-off answer is asked once more with this many times the room
-MESSAGE_OVERHEAD = 4  # tokens a provider counts around each message
 PARAM_ADJUSTMENTS = 4  # parameter changes an endpoint may ask for within one request
 
 
@@ -69,13 +68,14 @@ class Answer:
 _DEADLINE: ContextVar[Deadline | None] = ContextVar("enrich_deadline", default=None)
 
 
-def _gated_http_client(gate: RateGate, built_one: threading.Event) -> Any:
+def _gated_http_client(gate: RateGate, built_one: threading.Event, on_wire: Callable[[], None]) -> Any:
     """The openai client's HTTP client, holding one of the gate's slots only while a request is on the wire.
 
     openai builds the request (a few milliseconds of Python) before it calls `send`, and parses the
     answer after; holding the slot around `send` alone keeps every slot busy with the endpoint's time.
     Subclassing the SDK's own default client keeps its timeouts, connection limits and proxy handling.
-    `built_one` is set once a request got this far (see LLMClient._wait_for_first_request).
+    `built_one` is set once a request got this far (see LLMClient._wait_for_first_request); `on_wire`
+    is called as a chat request goes on the wire (its limiter booking counts refill from then).
     """
     import openai
 
@@ -87,6 +87,7 @@ def _gated_http_client(gate: RateGate, built_one: threading.Event) -> Any:
                 if deadline is None or kwargs.get("stream"):
                     return super().send(*args, **kwargs)
                 gate.admit(deadline)  # after taking a slot: a 429 seen meanwhile still holds us
+                on_wire()
                 response = super().send(*args, **{**kwargs, "stream": True})
                 _read_within(response, deadline)
                 return response
@@ -159,12 +160,13 @@ class LLMClient:
             remembered=self.capabilities.limits(self.endpoint),
             on_learn=lambda limits: self.capabilities.remember_limits(self.endpoint, limits),
         )
+        self.gate.alone = lambda: self.limiter.probing  # batch starts its extra workers once the probe is sent
         key = settings.api_key or "not-needed"  # local servers ignore it, the client insists on one
         common: dict[str, Any] = {
             "api_key": key,
             "max_retries": 0,  # one retry layer: the policy's
             "timeout": self.policy.timeout,
-            "http_client": _gated_http_client(self.gate, self._built_one),
+            "http_client": _gated_http_client(self.gate, self._built_one, self._on_wire),
         }
         if settings.api_version:
             if not settings.base_url:
@@ -324,47 +326,44 @@ class LLMClient:
         ticket = getattr(self._tickets, "ticket", None)
         return self.limiter.rate_limited(headers_of(exc), str(getattr(exc, "message", exc)), kind, wait, ticket)
 
-    def _cost(self, request: dict[str, Any]) -> float:
-        """What the provider counts against the tokens limit: the prompt's tokens plus the answer room asked for."""
-        from enrich.tokens import estimate_tokens
-
-        messages = request["messages"]
-        prompt = sum(estimate_tokens(m.get("content") or "") + MESSAGE_OVERHEAD for m in messages)
-        fmt = request.get("response_format") or {}
-        if fmt.get("type") == "json_schema":
-            prompt += estimate_tokens(json.dumps(fmt["json_schema"]["schema"], ensure_ascii=False))
-        room = request.get("max_tokens") or request.get("max_completion_tokens") or 0
-        return float(prompt + int(room))
-
     def _attempt(self, request: dict[str, Any], deadline: Deadline) -> Any:
         """One HTTP request through the gate and the limiter, its answer parsed; raises what openai raised."""
         import openai
 
         self.gate.admit(deadline)
-        ticket: Ticket = self.limiter.acquire(lambda: self._cost(request), deadline)
-        self._tickets.ticket = ticket  # for the retry hook, should this attempt be answered 429
+        ticket: Ticket = self.limiter.acquire(lambda: request_cost(request), deadline)
+        self._tickets.ticket = ticket  # for the retry hook, should this attempt be answered 429; and for `send`
         token = _DEADLINE.set(deadline)  # the gated HTTP client checks it again once it has a slot
         try:
-            self._wait_for_first_request()
-            raw = self.client.chat.completions.with_raw_response.create(**request, timeout=self.policy.request_timeout(deadline))
-        except openai.APIConnectionError as exc:
-            self.limiter.failed()
-            if isinstance(exc.__cause__, EndpointError):  # the gate stopped it (openai 2.x wraps it)
-                raise exc.__cause__ from None
-            raise
-        except BaseException as exc:
-            if getattr(exc, "status_code", None) != 429:  # a 429 is read by the retry hook, after its hold is set
-                self.limiter.observe(headers_of(exc), ticket)  # error answers carry the limits too
-            raise
+            try:
+                self._wait_for_first_request()
+                timeout = self.policy.request_timeout(deadline)
+                raw = self.client.chat.completions.with_raw_response.create(**request, timeout=timeout)
+            except openai.APIConnectionError as exc:
+                self.limiter.failed()
+                if isinstance(exc.__cause__, EndpointError):  # the gate stopped it (openai 2.x wraps it)
+                    raise exc.__cause__ from None
+                raise
+            except BaseException as exc:
+                if getattr(exc, "status_code", None) != 429:  # a 429 is read by the retry hook, after its hold is set
+                    self.limiter.observe(headers_of(exc), ticket)  # error answers carry the limits too
+                raise
+            finally:
+                _DEADLINE.reset(token)
+                self._built_one.set()  # even when the first request failed before it was sent
+            self.limiter.observe(raw.headers, ticket)
         finally:
-            _DEADLINE.reset(token)
-            self._built_one.set()  # even when the first request failed before it was sent
-        self.limiter.observe(raw.headers, ticket)
+            self.limiter.close(ticket)  # the server's counts from now on include it (or never will)
         if not self.limiter.knows("requests"):
             hold = self.policy.hold_after_success(raw.headers)
             if hold:
                 self.gate.hold(hold)  # no bucket to pace by: every worker waits for the reset
         return raw.parse()
+
+    def _on_wire(self) -> None:
+        ticket: Ticket | None = getattr(self._tickets, "ticket", None)
+        if ticket is not None:
+            self.limiter.sent(ticket)
 
     def _wait_for_first_request(self) -> None:
         """Let one thread build the very first request alone; the others wait until it is on its way.

@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from enrich.errors import EndpointError, HaltedError, RateLimitedError
 from enrich.model.policy import Deadline
@@ -27,6 +27,7 @@ class RateGate:
         self._slots = threading.BoundedSemaphore(max_in_flight) if max_in_flight else None
         self._in_flight = 0
         self._changed = threading.Condition(self._lock)
+        self.alone: Callable[[], bool] = lambda: False  # True while one request must go alone (the client's probe)
 
     def halt(self, reason: str) -> None:
         """Stop every worker before its next request (a fatal error elsewhere, a budget reached)."""
@@ -79,6 +80,9 @@ class RateGate:
                     self._in_flight -= 1
 
     def wait_for_requests(self, count: int, timeout: float) -> bool:
-        """Wait until `count` requests are on the wire (True), or `timeout` seconds pass (False)."""
+        """Wait until `count` requests are on the wire (True), or `timeout` seconds pass (False).
+
+        While a request goes alone (`alone`), one on the wire is as many as there will be for now.
+        """
         with self._changed:
-            return self._changed.wait_for(lambda: self._in_flight >= count, timeout=timeout)
+            return self._changed.wait_for(lambda: self._in_flight >= (1 if self.alone() else count), timeout=timeout)

@@ -7,23 +7,48 @@ the refill rate instead of all firing together after a 429. Limits come from `--
 (settings), from limits remembered for the endpoint, and from every answer's `x-ratelimit-*`
 headers (learned as they come: `limit` per minute, `remaining` now, `reset` the time to a full
 bucket). While nothing is known about an endpoint, the very first request goes alone and the others
-wait for its answer, so a first run does not stampede a small burst either. Light: no openai.
+wait for its answer, so a first run does not stampede a small burst either.
+
+Reading an answer's `remaining`: the server counted the requests that reached it before this one,
+which is neither the ones booked before it here nor the ones answered before it (16 workers build,
+send and read in any order). So every booking is kept until no answer still out can have overtaken
+it, and an answer's count is brought to now by taking off what may not have reached the server
+before it: every booking not on the wire yet, and every one that went on the wire after it, or so
+shortly before it (SKEW) that the server may have counted it later. Light: no openai.
 """
 
 from __future__ import annotations
 
+import json
+import math
 import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from enrich.errors import RateLimitedError
 from enrich.model.policy import Deadline, parse_duration, try_again_in
 
 MINUTE = 60.0
 PROBE_WAIT = 10.0
-SKEW = 0.3  # seconds between a request leaving and the server counting it (allowed for in its headers)
+# seconds between a request going on the wire (`Limiter.sent`) and the server counting it: its level is taken
+# as that much lower (running that much behind the server costs that much once; a 429 costs a retry)
+SKEW = 0.15
 KINDS = ("requests", "tokens")
+MESSAGE_OVERHEAD = 4  # tokens a provider counts around each message
+
+
+def request_cost(request: Mapping[str, Any]) -> float:
+    """What the provider counts against the tokens limit: the prompt's tokens plus the answer room asked for."""
+    from enrich.tokens import estimate_tokens
+
+    prompt = sum(estimate_tokens(m.get("content") or "") + MESSAGE_OVERHEAD for m in request["messages"])
+    fmt = request.get("response_format") or {}
+    if fmt.get("type") == "json_schema":
+        prompt += estimate_tokens(json.dumps(fmt["json_schema"]["schema"], ensure_ascii=False))
+    room = request.get("max_tokens") or request.get("max_completion_tokens") or 0
+    return float(prompt + int(room))
 
 
 class Bucket:
@@ -67,6 +92,16 @@ class Learned:
         return min(max(capacity, self.remaining, 1.0), self.limit), rate
 
 
+def _headroom(capacity: float, rate: float) -> float:
+    """The size of our bucket for a server's bucket of `capacity`: SKEW's worth smaller.
+
+    Requests booked while the server's bucket is full reach it a moment later, when it could not fill
+    any further: a full burst at once would leave the server that much shorter than we think. At most
+    a tenth of the bucket (a small burst still goes at once).
+    """
+    return max(1.0, capacity - rate * SKEW, capacity * 0.9)
+
+
 def learned_from(headers: Mapping[str, str], kind: str) -> Learned | None:
     """The `x-ratelimit-*-requests` (or `-tokens`) headers of one answer, None when absent or unreadable."""
     try:
@@ -85,8 +120,14 @@ class Ticket:
     """One request's booking: what it took, and the counts when it left (to read its answer's headers)."""
 
     cost: float
-    taken: dict[str, float]  # per kind: the total taken from the bucket when this request booked
-    sent_at: float
+    sent_at: float  # when it left the limiter, then (`Limiter.sent`) when it went on the wire
+    seq: int = 0  # booking order
+    wired: bool = False  # on the wire (`Limiter.sent`)
+    refused: bool = False  # answered 429: the server never counted it
+    closed: bool = False  # its answer is read
+
+    def amount(self, kind: str) -> float:
+        return 1.0 if kind == "requests" else self.cost
 
 
 class Limiter:
@@ -109,7 +150,9 @@ class Limiter:
         self._buckets: dict[str, Bucket] = {}
         self._fixed = {k for k, v in zip(KINDS, (rpm, tpm), strict=True) if v}
         self._limits: dict[str, float] = {}
-        self._taken = dict.fromkeys(KINDS, 0.0)
+        self._capacity: dict[str, float] = {}  # per kind: the server's bucket size, as learned
+        self._kept: dict[int, Ticket] = {}  # bookings an answer still out may not have counted, by booking order
+        self._seq = 0
         self._on_learn = on_learn
         known = remembered or {}
         for kind, per_minute in zip(KINDS, (rpm, tpm), strict=True):
@@ -117,7 +160,9 @@ class Limiter:
             if value:
                 # set by hand (the server says nothing): a second's worth at once, then evenly at the rate
                 burst = known.get(f"{kind}_burst") if not per_minute else max(1.0, per_minute / MINUTE)
-                self._buckets[kind] = Bucket(float(burst or value), float(value) / MINUTE)
+                size = float(burst or value)
+                self._capacity[kind] = size
+                self._buckets[kind] = Bucket(size if per_minute else _headroom(size, value / MINUTE), float(value) / MINUTE)
                 self._limits[kind] = float(value)
                 if burst:
                     self._limits[f"{kind}_burst"] = float(burst)
@@ -134,6 +179,11 @@ class Limiter:
         """The per-minute limits known now, by kind, and the size of each bucket (`requests_burst`, `tokens_burst`)."""
         with self._lock:
             return dict(self._limits)
+
+    @property
+    def probing(self) -> bool:
+        """Nothing is known of the endpoint yet: its first request goes alone, the others wait for its answer."""
+        return not self._probe_done.is_set()
 
     def knows(self, kind: str) -> bool:
         with self._lock:
@@ -161,17 +211,53 @@ class Limiter:
                     if kind in self._buckets:
                         self._buckets[kind].give_back(amount)
                 raise RateLimitedError(f"rate limited for {wait:.0f}s more, past this file's deadline", retry_after=wait)
-            for kind, amount in (("requests", 1.0), ("tokens", cost)):
-                self._taken[kind] += amount
             self.stats["booked"] += 1
-            taken = dict(self._taken)  # at booking: what is booked after this one reaches the server after it
+            self._seq += 1
+            ticket = Ticket(cost, now, self._seq)
+            self._kept[ticket.seq] = ticket
             # wait for the turn; a correction learned meanwhile (the server had more, or less) moves it
             while (left := self._left(places, now)) > 0:
                 if not deadline.allows(left):
+                    self._cancel(ticket)
                     raise RateLimitedError(f"rate limited for {left:.0f}s more, past this file's deadline", retry_after=left)
                 self._changed.wait(timeout=left)
             self.stats["waited"] += time.monotonic() - now
-            return Ticket(cost, taken, time.monotonic())
+            ticket.sent_at = time.monotonic()
+            return ticket
+
+    def sent(self, ticket: Ticket) -> None:
+        """The request of `ticket` goes on the wire now (after building it, after waiting for an HTTP slot)."""
+        with self._lock:
+            ticket.sent_at, ticket.wired = time.monotonic(), True
+
+    def close(self, ticket: Ticket) -> None:
+        """Its answer (or its failure) is read. It is kept while an answer still out may have overtaken it."""
+        with self._lock:
+            ticket.closed = True
+            out = [t.sent_at for t in self._kept.values() if not t.closed]
+            oldest = min(out) if out else math.inf
+            for seq in [seq for seq, t in self._kept.items() if t.closed and t.sent_at < oldest - SKEW]:
+                del self._kept[seq]
+
+    def _cancel(self, ticket: Ticket) -> None:
+        """A booking given up before it was sent: what it took goes back (lock held)."""
+        self._kept.pop(ticket.seq, None)
+        for kind in KINDS:
+            bucket = self._buckets.get(kind)
+            if bucket is not None:
+                self._correct(kind, bucket, min(bucket.capacity, bucket.level + ticket.amount(kind)))
+
+    def _uncounted(self, kind: str, ticket: Ticket | None) -> float:
+        """What was booked here but may not be in the count of `ticket`'s answer (lock held).
+
+        Not on the wire yet, or on it after (or just before) `ticket`: the server may have counted it
+        later. None: an answer of no booking, whose count is taken as of now.
+        """
+        if ticket is None:
+            return 0.0
+        since = ticket.sent_at - SKEW
+        later = (t for t in self._kept.values() if t is not ticket and not t.refused and (not t.wired or t.sent_at > since))
+        return sum(t.amount(kind) for t in later)
 
     def _left(self, places: list[tuple[str, float]], booked_at: float) -> float:
         """Seconds until every level this booking left is back at zero, corrections included (lock held)."""
@@ -209,22 +295,23 @@ class Limiter:
                 if learned is None or kind in self._fixed:
                     continue
                 capacity, rate = learned.bucket_shape()
-                # the server's level when it counted this request, brought up to now: refilled since, less what
-                # this run booked after it (those requests are on their way or will be)
-                since = ticket.taken[kind] if ticket is not None else self._taken[kind]
-                elapsed = now - ticket.sent_at if ticket is not None else 0.0
-                server_now = learned.remaining + rate * max(0.0, elapsed) - (self._taken[kind] - since)
+                if self._limits.get(kind) == learned.limit:  # `remaining` is rounded down: the largest reading is nearest
+                    capacity = max(capacity, self._capacity.get(kind, 0.0))
+                self._capacity[kind] = capacity
+                # the server's level when it counted this request, brought up to now: refilled since (it reached
+                # the server a moment after it went on the wire), less what may not have reached it yet
+                elapsed = now - ticket.sent_at - SKEW if ticket is not None else 0.0
+                server_now = learned.remaining + rate * max(0.0, elapsed) - self._uncounted(kind, ticket)
                 bucket = self._buckets.get(kind)
-                server_now -= rate * SKEW  # the request reached the server a moment after it left here
                 if bucket is None:
-                    self._buckets[kind] = Bucket(capacity, rate, level=server_now)
+                    self._buckets[kind] = Bucket(_headroom(capacity, rate), rate, level=server_now)
                 else:
                     bucket.refill(now)
-                    bucket.capacity, bucket.rate = max(1.0, capacity), rate
+                    bucket.capacity, bucket.rate = _headroom(capacity, rate), rate
                     # the server's count of an answered request wins, either way; other answers may only lower ours
                     fresh = server_now if ticket is not None else min(bucket.level, server_now)
                     self._correct(kind, bucket, min(fresh, bucket.capacity))
-                burst = round(self._buckets[kind].capacity)
+                burst = round(capacity)
                 if self._limits.get(kind) != learned.limit or self._limits.get(f"{kind}_burst") != burst:
                     self._limits[kind], self._limits[f"{kind}_burst"] = learned.limit, burst
                     changed = dict(self._limits)
@@ -242,6 +329,7 @@ class Limiter:
         """
         if ticket is not None:
             with self._lock:
+                ticket.refused = True
                 for name, amount in (("requests", 1.0), ("tokens", ticket.cost)):
                     if name in self._buckets:
                         bucket = self._buckets[name]
@@ -258,7 +346,11 @@ class Limiter:
                 if name in self._buckets:
                     bucket = self._buckets[name]
                     bucket.refill(now)
-                    self._correct(name, bucket, min(bucket.level, -wait * bucket.rate))
+                    # the server was `wait` seconds short of this request's cost when it came, refilled since;
+                    # less what may not have reached it yet
+                    own, elapsed = (ticket.amount(name), now - ticket.sent_at - SKEW) if ticket is not None else (0.0, 0.0)
+                    level = own - (wait - max(0.0, elapsed)) * bucket.rate - self._uncounted(name, ticket)
+                    self._correct(name, bucket, min(bucket.level, level))
             return bool(buckets)
 
     def failed(self) -> None:

@@ -83,6 +83,7 @@ class RateLimits:
     answered: int = 0
     counted_tokens: int = 0  # tokens of the requests answered (what the tokens bucket let through)
     refused: dict[str, int] = field(default_factory=lambda: {"requests": 0, "tokens": 0, "too_large": 0})
+    events: list[tuple[float, str]] = field(default_factory=list)  # (perf_counter, "ok" or the limit that refused)
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -117,11 +118,13 @@ class RateLimits:
             if short:
                 kind, wait = max(short, key=lambda pair: pair[1])
                 self.refused[kind] += 1
+                self.events.append((time.perf_counter(), kind))
                 return self._refusal(kind, wait, error), {}
             for kind, bucket in self._buckets.items():
                 bucket.level -= cost[kind]
             self.answered += 1
             self.counted_tokens += int(cost["tokens"])
+            self.events.append((time.perf_counter(), "ok"))
             return None, self._headers()
 
     def _refusal(self, kind: str, wait: float, error: Any) -> Reply:
