@@ -155,6 +155,20 @@ def test_apply_vocabulary_maps_and_flags(built: Vocabulary) -> None:
     assert not any(f.field == "people" for f in flags)
 
 
+def test_a_name_drafted_under_several_kinds_or_the_wrong_one_gets_one_kind_without_a_repair(built: Vocabulary) -> None:
+    profile = load_profile(FIXTURES)
+    values = {
+        "people": ["Nvidia", "Donald Trump", "Acme Unknown", "Jane Unknown"],
+        "companies_orgs": ["Acme Unknown"],
+        "products_models": [],
+    }
+    out, flags = apply_vocabulary(values, built, profile)
+    assert out["people"] == ["Donald Trump", "Jane Unknown"]
+    assert out["companies_orgs"] == ["Acme Unknown", "Nvidia"]  # listed twice: not people; the site's kind: moved
+    moved = {f.message.split("'")[1] for f in flags if f.kind == "entity-kind"}
+    assert moved == {"Nvidia", "Acme Unknown"}
+
+
 def test_load_vocabulary_absent(tmp_path: Path) -> None:
     assert load_vocabulary(tmp_path) is None
 

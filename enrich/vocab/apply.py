@@ -28,7 +28,35 @@ def apply_vocabulary(values: dict[str, Any], vocab: Vocabulary, profile: Profile
     for kind in ENTITY_KINDS:
         if kind in profile.fields and isinstance(values.get(kind), list):
             out[kind] = _dedupe(_map_names(kind, values[kind], vocab, flags))
+    _place_names(out, [k for k in ENTITY_KINDS if k in profile.fields and isinstance(out.get(k), list)], vocab, flags)
     return out, flags
+
+
+def _place_names(out: dict[str, Any], kinds: list[str], vocab: Vocabulary, flags: list[Flag]) -> None:
+    """One kind per name, without a repair: a name drafted under several kinds stays under the one the
+    site files it under, else the first that is not `people` (weak models list every organisation under
+    people too); a name the site files under another kind only is moved there."""
+    order = [k for k in kinds if k != "people"] + [k for k in kinds if k == "people"]
+    drafted_in: dict[str, list[str]] = {}
+    for kind in order:
+        for name in out[kind]:
+            drafted_in.setdefault(name.casefold(), []).append(kind)
+    homes: dict[str, str] = {}
+    for key, where in drafted_in.items():
+        name = next(n for n in out[where[0]] if n.casefold() == key)
+        known_in = [k for k in where if vocab.canonical_name(k, name) is not None]
+        found = None if known_in else vocab.find_name(name)
+        homes[key] = known_in[0] if known_in else (found[0] if found and found[0] in kinds else where[0])
+    placed: dict[str, list[str]] = {k: [n for n in out[k] if homes[n.casefold()] == k] for k in kinds}
+    for kind in kinds:  # then what moves, after each kind's own names
+        for name in out[kind]:
+            home = homes[name.casefold()]
+            if home != kind:
+                said = f"{name!r} moved to {home}: the site files it there, or it was drafted twice"
+                flags.append(Flag("entity-kind", kind, said))
+                if all(n.casefold() != name.casefold() for n in placed[home]):
+                    placed[home].append(name)
+    out.update(placed)
 
 
 def _map_tags(drafted: list[Any], vocab: Vocabulary, flags: list[Flag]) -> list[str]:
