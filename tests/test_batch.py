@@ -213,7 +213,7 @@ def test_ctrl_c_lets_sent_requests_land_then_reports_and_a_rerun_goes_on(isolate
             stderr=subprocess.PIPE,
             text=True,
         )
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + 90  # generous: a loaded machine can starve the child for a while
         while time.monotonic() < deadline and len(llm.requests) < 2:
             time.sleep(0.02)
         proc.send_signal(signal.SIGINT)
