@@ -176,6 +176,14 @@ def name_key(name: str) -> str:
     return "".join(ch for ch in text.casefold() if ch not in _NAME_NOISE)
 
 
+def spelling_key(text: str) -> str:
+    """Width, case and spacing folded, nothing else: `Xi  jinping` and `Xi Jinping`, `Tech ` and `tech`.
+
+    Stricter than `name_key` (punctuation and script count): for what differs only in how it was typed.
+    """
+    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+
 def fold(text: str) -> str:
     """Grounding's comparison form: NFKC, case-folded, without spaces, punctuation or underscores.
 

@@ -8,13 +8,12 @@ it, for the repair loop.
 
 from __future__ import annotations
 
-import unicodedata
 from typing import Any
 
 from enrich.draft.ground import MENTIONS
 from enrich.profile import FieldSpec, Profile
 from enrich.script import detect_script, expected_script, script_matches
-from enrich.text import tag_slug, to_simplified
+from enrich.text import spelling_key, tag_slug, to_simplified
 from enrich.validate import Problem, validate_front_matter
 
 
@@ -120,7 +119,7 @@ def _entities(name: str, raw: Any, values: dict[str, Any], problems: list[Proble
     seen: set[str] = set()
     keep = []  # the same name twice (case, width or spacing apart) is dropped without a repair
     for i, n in enumerate(names):
-        key = " ".join(unicodedata.normalize("NFKC", n).casefold().split())
+        key = spelling_key(n)
         if n and key not in seen:
             seen.add(key)
             keep.append(i)
@@ -130,9 +129,9 @@ def _entities(name: str, raw: Any, values: dict[str, Any], problems: list[Proble
 
 def _enum_member(raw: str, enum: tuple[str, ...] | list[str]) -> str:
     """The enumeration member `raw` means when it differs only in case, width or spacing; else `raw`."""
-    key = " ".join(unicodedata.normalize("NFKC", raw).casefold().split())
+    key = spelling_key(raw)
     for member in enum:
-        if " ".join(unicodedata.normalize("NFKC", member).casefold().split()) == key:
+        if spelling_key(member) == key:
             return member
     return raw.strip()
 

@@ -18,6 +18,7 @@ from typing import Any
 
 from enrich.profile import Profile
 from enrich.script import detect_script, expected_script, script_matches
+from enrich.text import fold, spelling_key
 
 DEFAULT_NAME_FIELDS = ("people", "companies_orgs", "products_models", "media_books")
 
@@ -244,7 +245,7 @@ def items(value: Any) -> list[str]:
 
 def fold_name(name: str) -> str:
     """Width, case and spacing folded: `Xi  jinping` and `Xi Jinping` are one name."""
-    return " ".join(unicodedata.normalize("NFKC", name).casefold().split())
+    return spelling_key(name)
 
 
 def score_list(drafted: Any, approved: Any, key: Callable[[str], str], known: Callable[[str], bool] | None = None) -> ListScore:
@@ -287,12 +288,9 @@ def plain(value: Any) -> Any:
     return value
 
 
-_NOT_WORD = re.compile(r"[\W_]+")  # whitespace, punctuation, symbols: everything but letters and digits
-
-
 def fold_text(text: str) -> str:
     """Text for n-grams: width and case folded, whitespace and punctuation dropped (Chinese has no spaces)."""
-    return _NOT_WORD.sub("", unicodedata.normalize("NFKC", text).casefold())
+    return fold(text)  # grounding's fold: the same comparison form
 
 
 def ngram_f1(drafted: str, approved: str, n: int = 2) -> float:
