@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from enrich.testing.approved import ApprovedAnswers
+from enrich.testing.bench import compile_like_an_install
 from enrich.testing.fakeserver import FakeLLM, Reply, answer, error, valid_answer
 
 REPO = Path(__file__).resolve().parents[1]
@@ -95,6 +96,7 @@ def report_totals(site: Path) -> dict[str, Any]:
 
 
 def main() -> int:
+    compile_like_an_install()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--jobs", type=int, default=16)
     parser.add_argument("--latency", type=float, default=0.5)

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from enrich.batch.prices import DEFAULT_PRICES, Price
+from enrich.testing.bench import compile_like_an_install
 from enrich.testing.fakeserver import FakeLLM, answer, completion, valid_answer
 
 REPO = Path(__file__).resolve().parents[1]
@@ -51,6 +52,7 @@ def seen(lines: list[tuple[float, str]], text: str) -> float:
 
 
 def main() -> int:
+    compile_like_an_install()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--limit", type=int, default=None, help="only the first N transcripts")
     parser.add_argument("--repairs", type=int, default=10, help="batch answers that fail validation (repaired live)")

@@ -25,6 +25,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from enrich.testing.bench import compile_like_an_install
 from enrich.testing.fakeserver import FakeLLM
 from enrich.testing.ratelimits import RateLimits
 
@@ -109,6 +110,7 @@ def scenario(name: str, count: int, limits_of: Any, ideal_of: Any, args: argpars
 
 
 def main() -> int:
+    compile_like_an_install()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--jobs", type=int, default=16)
     parser.add_argument("--latency", type=float, default=0.3)

@@ -74,6 +74,17 @@ class FieldSpec:
         return re.compile(self.pattern) if self.pattern else None
 
 
+UNGROUNDED_CHOICES: tuple[str, ...] = ("drop", "keep")
+
+
+@dataclass(frozen=True)
+class NamePolicy:
+    """What drafting does with named entities beyond the model's answer ([names])."""
+
+    ungrounded: Literal["drop", "keep"] = "drop"  # a name whose mention the transcript lacks: left out, or kept flagged
+    from_vocabulary: bool = True  # add the site's names the transcript mentions, flagged `vocab-found`
+
+
 @dataclass(frozen=True)
 class Profile:
     """The effective profile of a site, with the origin of every setting."""
@@ -90,6 +101,7 @@ class Profile:
     raw: dict[str, Any] = field(default_factory=dict)
     format: FormatSpec = DEFAULT_FORMAT  # indentation, quoting, mirrored keys ([format])
     learned: dict[str, str] = field(default_factory=dict)  # evidence for what `enrich init` learned ([learned])
+    names: NamePolicy = NamePolicy()
 
     def ordered_keys(self, keys: list[str] | tuple[str, ...] | set[str]) -> list[str]:
         """The given keys in the profile's order; keys it does not list follow alphabetically."""
@@ -115,6 +127,7 @@ PROFILE_KEYS = (
     "fields",
     "format",
     "learned",
+    "names",
 )
 _REMOVED = {"empty_string": "nothing ever read it: an empty value is always '' for text and [] for lists"}
 _BOOL_KEYS = ("required", "optional", "grounded", "localized")
@@ -172,6 +185,7 @@ def _check_overrides(over: dict[str, Any], place: _Place, rules: set[str]) -> No
     place.unknown(set(over) - set(PROFILE_KEYS), "", _REMOVED)
     place.unknown(set(place.table(over, "severity")) - rules, "severity.")
     place.table(over, "approval")
+    place.unknown(set(place.table(over, "names")) - {f.name for f in fields(NamePolicy)}, "names.")
     for name, spec in place.table(over, "fields").items():
         if isinstance(spec, dict):
             place.unknown(set(spec) - _FIELD_KEYS - {"remove"}, f"fields.{name}.")
@@ -218,6 +232,16 @@ def _build_field(name: str, data: dict[str, Any], place: _Place) -> FieldSpec:
         except re.error as exc:
             raise place.error(at + "pattern", f"is not a valid pattern: {exc}") from None
     return FieldSpec(name=name, **kwargs)
+
+
+def _name_policy(data: dict[str, Any], place: _Place) -> NamePolicy:
+    table = place.table(data, "names")
+    place.unknown(set(table) - {f.name for f in fields(NamePolicy)}, "names.")
+    ungrounded = _choice(table.get("ungrounded", NamePolicy.ungrounded), UNGROUNDED_CHOICES, "names.ungrounded", place)
+    from_vocabulary = table.get("from_vocabulary", NamePolicy.from_vocabulary)
+    if not isinstance(from_vocabulary, bool):
+        raise place.error("names.from_vocabulary", f"must be true or false, got {from_vocabulary!r}")
+    return NamePolicy(ungrounded=ungrounded, from_vocabulary=from_vocabulary)
 
 
 def _text_setting(data: dict[str, Any], key: str, default: str, place: _Place) -> str:
@@ -270,6 +294,7 @@ def build_profile(data: dict[str, Any], origins: dict[str, str], where: str = DE
         raw=data,
         format=build_format(data.get("format"), where, prefix),
         learned=build_learned(data.get("learned"), where, prefix),
+        names=_name_policy(data, place),
     )
 
 
@@ -316,6 +341,10 @@ def describe_profile(
     lines.append(f"language: {profile.language} ({profile.language_name})  ({profile.origins.get('language')})")
     lines.append(f"key order: {', '.join(profile.key_order)}  ({profile.origins.get('key_order')})")
     lines.extend(_format_lines(profile))
+    names = profile.names
+    origin = sorted({v for k, v in profile.origins.items() if k.startswith("names.")}) or [DEFAULT_ORIGIN]
+    added = "added" if names.from_vocabulary else "not added"
+    lines.append(f"names: ungrounded {names.ungrounded}, the site's names the transcript mentions {added}  ({', '.join(origin)})")
     lines.append("fields:")
     for name in profile.ordered_keys(list(profile.fields)):
         spec = profile.fields[name]

@@ -117,9 +117,76 @@ def test_grounding_flags_names_not_in_the_transcript(fake_llm: FakeLLM, isolated
     run_cli(str(FIXTURES / "en-podcast.srt"))
     out = isolated / "drafts" / "en-podcast.md"
     values = front_matter(out)
-    assert values["people"] == ["Dana Whitfield", "Elon Musk"]  # kept for the reviewer, but flagged
-    flags = [f for f in provenance(out).flags if f.kind == "ungrounded"]
-    assert [f.value for f in flags] == ["Elon Musk"]
+    assert values["people"] == ["Dana Whitfield"]  # "Elon" is not in the transcript: left out
+    flags = [f for f in provenance(out).flags if f.kind == "dropped"]
+    assert [(f.field, f.value) for f in flags] == [("people", "Elon Musk")] and "quoted as 'Elon'" in flags[0].message
+    assert not any(f.kind == "ungrounded" for f in provenance(out).flags)
+    assert run_cli("check", "drafts").output.count("ungrounded") == 0  # nothing left for check to point at
+
+
+def test_ungrounded_names_kept_and_flagged_when_the_profile_says_keep(fake_llm: FakeLLM, isolated: Path) -> None:
+    (isolated / "enrich.toml").write_text('[profile.names]\nungrounded = "keep"\n', encoding="utf-8")
+
+    def reply(request: dict[str, Any]) -> Reply:
+        obj = valid_answer(request)
+        obj["people"] = [{"name": "Dana Whitfield", "mention": "Dana Whitfield"}, {"name": "Elon Musk", "mention": "Elon"}]
+        return answer(obj)
+
+    fake_llm.push(reply)
+    assert run_cli(str(FIXTURES / "en-podcast.srt")).exit_code == 0
+    out = isolated / "drafts" / "en-podcast.md"
+    assert front_matter(out)["people"] == ["Dana Whitfield", "Elon Musk"]  # kept for the reviewer, but flagged
+    assert [f.value for f in provenance(out).flags if f.kind == "ungrounded"] == ["Elon Musk"]
+
+
+def test_a_translated_name_gives_way_to_the_sites_spelling(fake_llm: FakeLLM, isolated: Path) -> None:
+    """A small model writes a Chinese site's names in Chinese even for an English transcript: 特朗普 is
+    not in it and goes, and the site's Donald Trump, whom the transcript mentions, is added."""
+    shutil.copytree(FIXTURES / "vocab" / "posts", isolated / "content")
+    assert run_cli("vocab", "build", "content").exit_code == 0
+    (isolated / "t.txt").write_text("Donald Trump spoke about chip export rules again this week.\n", encoding="utf-8")
+
+    def reply(request: dict[str, Any]) -> Reply:
+        obj = valid_answer(request)
+        obj["people"] = [{"name": "特朗普", "mention": "特朗普"}, {"name": "教皇", "mention": "教皇"}]
+        return answer(obj)
+
+    fake_llm.push(reply)
+    assert run_cli("t.txt").exit_code == 0
+    out = isolated / "drafts" / "t.md"
+    assert front_matter(out)["people"] == ["Donald Trump"]
+    flags = {(f.kind, f.value) for f in provenance(out).flags}
+    assert {("dropped", "特朗普"), ("dropped", "教皇"), ("vocab-found", "Donald Trump")} <= flags
+
+
+def test_the_sites_names_the_transcript_mentions_are_added(fake_llm: FakeLLM, isolated: Path) -> None:
+    shutil.copytree(FIXTURES / "vocab" / "posts", isolated / "content")
+    assert run_cli("vocab", "build", "content").exit_code == 0
+    (isolated / "t.txt").write_text("台积电在新规下调整了产能，习近平的团队也在日内瓦。\n", encoding="utf-8")  # the site: 台積電
+
+    def reply(request: dict[str, Any]) -> Reply:
+        obj = valid_answer(request)
+        obj["people"] = [{"name": "日内瓦", "mention": "日内瓦"}]  # a place is not a person
+        obj["companies_orgs"] = []  # a model that missed them
+        return answer(obj)
+
+    fake_llm.push(reply)
+    assert run_cli("t.txt").exit_code == 0
+    out = isolated / "drafts" / "t.md"
+    values = front_matter(out)
+    told = fake_llm.requests[0]["messages"][1]["content"]
+    assert "Names this site already uses that the transcript mentions (write them this way): " in told
+    assert "people: Xi Jinping (习近平)" in told and "companies_orgs: 台積電 (台积电)" in told
+    assert values["companies_orgs"] == ["台積電"] and values["people"] == ["Xi Jinping"]  # the site's spellings
+    found = [(f.field, f.value) for f in provenance(out).flags if f.kind == "vocab-found"]
+    assert sorted(found) == [("companies_orgs", "台積電"), ("people", "Xi Jinping")]
+    assert ("dropped", "日内瓦") in {(f.kind, f.value) for f in provenance(out).flags}
+    assert "as '台积电'" in next(f.message for f in provenance(out).flags if f.value == "台積電")
+
+    (isolated / "enrich.toml").write_text("[profile.names]\nfrom_vocabulary = false\n", encoding="utf-8")
+    fake_llm.push(reply)
+    assert run_cli("t.txt", "--force").exit_code == 0
+    assert front_matter(out)["companies_orgs"] == [] and front_matter(out)["people"] == ["日内瓦"]  # as drafted
 
 
 def test_repair_sends_only_the_answer_and_problems(fake_llm: FakeLLM, isolated: Path) -> None:
@@ -277,6 +344,7 @@ def test_vocabulary_shortlist_and_mappings(fake_llm: FakeLLM, isolated: Path) ->
     assert values["people"] == ["川普"]  # a translation the vocabulary knows is a suggestion, not applied
     kinds = {(f.kind, f.value) for f in provenance(out).flags}
     assert ("new-tag", "brand-new-topic") in kinds and ("vocab-mapped", "trade-war") in kinds
+    assert not any(kind == "vocab-found" for kind, _ in kinds)  # Donald Trump is there, as the 川普 drafted
     assert not any(kind == "ungrounded" for kind, _ in kinds)  # grounded through its alias
 
 

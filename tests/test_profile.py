@@ -46,6 +46,12 @@ def test_bad_profile_settings_are_config_errors(isolated: Path) -> None:
     (isolated / "enrich.toml").write_text('[profile.fields.title]\ntype = "number"\n', encoding="utf-8")
     with pytest.raises(ConfigError, match="type must be one of"):
         load_profile()
+    (isolated / "enrich.toml").write_text('[profile.names]\nungrounded = "maybe"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"profile\.names\.ungrounded must be one of drop, keep"):
+        load_profile()
+    (isolated / "enrich.toml").write_text("[profile.names]\nfrom_vocab = true\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"unknown setting profile\.names\.from_vocab"):
+        load_profile()
     (isolated / "enrich.toml").write_text("[profile\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="invalid TOML"):
         load_profile()

@@ -203,7 +203,7 @@ def test_review_shows_flags_and_asks_again_on_unknown_keys(fake_llm: FakeLLM, is
     assert run_cli("zh-trade-article.txt").exit_code == 0
     result = run_cli("review", "drafts/zh-trade-article.md", input="xs")
     assert "press one of: a, e, r, s, q" in result.output
-    assert "ungrounded" in result.output and "Nobody Atall" in result.output  # a name the source never wrote
+    assert "dropped" in result.output and "Nobody Atall" in result.output  # a name the source never wrote
 
 
 def test_review_reads_piped_keys_without_a_terminal(drafts: Path, isolated: Path) -> None:

@@ -14,6 +14,7 @@ back as values.
 
 from __future__ import annotations
 
+import gc
 import sys
 import time
 from concurrent.futures import Future, ThreadPoolExecutor, wait
@@ -110,8 +111,17 @@ class BatchRun:
         """Load what the first files need once, before the workers compete for the interpreter."""
         if will_call_model(inputs, self.options.out, self.site):
             # Import openai (or load jieba) before the workers start, not while they all clean
-            # files: the first requests then leave as soon as their own file is ready.
-            self.drafter.warm_up()
+            # files: the first requests then leave as soon as their own file is ready. Without the
+            # cyclic collector meanwhile (an import allocates much and frees nothing), and what it
+            # loaded is frozen out of every later collection's scan.
+            enabled = gc.isenabled()
+            gc.disable()
+            try:
+                self.drafter.warm_up()
+            finally:
+                gc.freeze()
+                if enabled:
+                    gc.enable()
 
     # -- rounds -----------------------------------------------------------------------------------
     def _run_all(self, inputs: list[Path]) -> list[FileResult]:

@@ -4,7 +4,8 @@ The instructions and schema come first and never depend on the transcript (a sta
 providers can cache); the transcript comes last. A transcript too long for the input budget is
 split on natural boundaries, the model takes notes on each part and writes the fields from the
 notes. An answer that fails validation is re-asked at most MAX_REPAIRS times with only the answer
-and the problems. Entities are then grounded in the transcript.
+and the problems. Entities are then grounded in the transcript, and the site's names it mentions added
+(`enrich.draft.ground`).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from enrich.draft.backend import BackendName, Drafted
 from enrich.draft.calibrate import TokenScale
-from enrich.draft.ground import ground
+from enrich.draft.ground import ground, names_mentioned, use_site_names
 from enrich.draft.prompt import PromptSet, neutralise
 from enrich.draft.schema import answer_room, answer_schema, notes_room, notes_schema, read_answer
 from enrich.errors import ConfigError, EnrichError, ValidationFailed
@@ -26,6 +27,7 @@ from enrich.frontmatter.provenance import Flag
 from enrich.model.capabilities import Capabilities
 from enrich.profile import FieldSpec, Profile
 from enrich.settings import NO_ENDPOINT_HELP, Settings
+from enrich.vocab.model import ENTITY_KINDS
 
 if TYPE_CHECKING:
     from enrich.draft.prepare import Prepared
@@ -130,7 +132,7 @@ class ModelBackend:
 
         if not prepared.ask:
             return 0, 0
-        overhead = self._fixed_overhead(prepared.ask) + count_tokens(file_context(prepared, self.vocab)) + 20
+        overhead = self._fixed_overhead(prepared.ask) + count_tokens(file_context(prepared, self.vocab, self.profile)) + 20
         chunks = plan_chunks(neutralise(prepared.cleaned.text), self.input_budget(overhead))
         merging = 1 if len(chunks) > 1 else 0
         completion = COMPLETION_ESTIMATE * (len(chunks) + merging)
@@ -157,7 +159,7 @@ class ModelBackend:
 
     def _replanned(self, prepared: Prepared, stated: int | None, planned: int, sent_in: int) -> bool:
         """True when the size a server stated splits this transcript into more parts than it was sent in."""
-        context = neutralise(file_context(prepared, self.vocab))
+        context = neutralise(file_context(prepared, self.vocab, self.profile))
         return self._learn_window(stated, planned) and len(self._plan(prepared, context)[1]) > sent_in
 
     def _learn_window(self, stated: int | None, planned: int) -> bool:
@@ -179,7 +181,7 @@ class ModelBackend:
 
         schema = answer_schema(prepared.ask)
         system = system_prompt(self.prompts, self.profile, "draft-system")
-        context = neutralise(file_context(prepared, self.vocab))  # a sidecar's title and description are input too
+        context = neutralise(file_context(prepared, self.vocab, self.profile))  # a sidecar's title and description are input too
         overhead, chunks = self._plan(prepared, context)
         parts[0] = len(chunks)  # for draft: whether a smaller context would change the plan
         flags: list[Flag] = []
@@ -201,11 +203,13 @@ class ModelBackend:
         elif len(chunks) == 1:
             self.scale.observe(sent, told)
         values = self._validated(answer, prepared, system, schema, deadline, usage, flags)
-        values, ungrounded = ground(values, prepared.folded, self.vocab)
+        values, named = ground(values, prepared.folded, self.vocab, drop=self.profile.names.ungrounded == "drop")
+        if self.vocab is not None and self.profile.names.from_vocabulary:
+            named += use_site_names(values, names_mentioned(prepared, self.vocab, self.profile), self.vocab, self.profile)
         return Drafted(
             values,
             source="model",
-            flags=flags + ungrounded,
+            flags=flags + named,
             model=self.settings.model,
             endpoint=self.settings.endpoint_host,
             response_format=answer.response_format,
@@ -315,7 +319,7 @@ def system_prompt(prompts: PromptSet, profile: Profile, template: str) -> str:
     )
 
 
-def file_context(prepared: Prepared, vocab: Any) -> str:
+def file_context(prepared: Prepared, vocab: Any, profile: Profile) -> str:
     """What the model is told about the file besides its text: metadata hints and fitting site tags."""
     meta = prepared.source.metadata
     lines = []
@@ -329,4 +333,13 @@ def file_context(prepared: Prepared, vocab: Any) -> str:
         shortlist = vocab.shortlist_tags(prepared.cleaned.text, limit=SHORTLIST_SIZE)
         if shortlist:
             lines.append("Existing tags on this site that may fit: " + ", ".join(shortlist))
+    if vocab is not None and any(f.name in ENTITY_KINDS for f in prepared.ask):
+        found = names_mentioned(prepared, vocab, profile) if profile.names.from_vocabulary else {}
+        said = [
+            f"{kind}: " + ", ".join(f"{name} ({words[0]})" if words[0] != name else name for name, words in names.items())
+            for kind, names in found.items()
+            if names
+        ]
+        if said:
+            lines.append("Names this site already uses that the transcript mentions (write them this way): " + "; ".join(said))
     return "\n".join(lines)

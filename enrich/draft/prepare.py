@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,7 @@ class Prepared:
     known_sources: dict[str, str]
     ask: list[FieldSpec]  # fields the backend drafts for this file
     cleaned_sha256: str
+    site_names: dict[str, dict[str, list[str]]] | None = field(default=None, repr=False)  # see draft.ground
 
     @functools.cached_property
     def folded(self) -> str:

@@ -8,23 +8,22 @@ existing tags the text supports; area and category follow what posts with those 
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
 from enrich.frontmatter.provenance import Flag
-from enrich.offline.gazetteer import choose_names, find_names
+from enrich.offline.gazetteer import choose_names, find_names, is_chinese, min_mentions
 from enrich.offline.keywords import en_keywords, zh_analyse
 from enrich.offline.summary import find_speaker, make_summary, make_title, prepare_text, rank_sentences, split_sentences
 from enrich.offline.tags import choose_tags
 from enrich.profile import Profile
+from enrich.script import expected_script
 from enrich.text import to_simplified
 from enrich.vocab.model import ENTITY_KINDS, Vocabulary
 from enrich.vocab.score import sample_text
 
 MAX_ANALYSED_CHARS = 200_000
-_CJK_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
 
 
 @dataclass
@@ -37,22 +36,21 @@ class OfflineDraft:
 
 
 def _wants_simplified(profile: Profile) -> bool:
-    return profile.language.lower().replace("_", "-") in ("zh-hans", "zh-cn", "zh-sg", "zh-hans-cn")
+    return expected_script(profile.language) == "zh-Hans"
 
 
-def _is_chinese(work: str) -> bool:
-    head = work[:20000]
-    runs = _CJK_RUN.findall(head)
-    return sum(len(r) for r in runs) > 0.2 * max(1, len(head.strip())) or len(runs) > 50
+def analysed_text(raw: str, profile: Profile) -> tuple[str, bool]:
+    """The part of a text that is analysed (its start, middle and end when long), in the site's Chinese
+    script, and whether it is Chinese: what names and tags are looked for in."""
+    work = sample_text(raw, MAX_ANALYSED_CHARS)
+    chinese = is_chinese(work)
+    return (to_simplified(work) if chinese and _wants_simplified(profile) else work), chinese
 
 
 def draft_offline(text: str, *, profile: Profile, vocab: Vocabulary | None, title_hint: str | None = None) -> OfflineDraft:
     """Draft every model field from the text alone, each flagged "offline" for the reviewer."""
     raw = prepare_text(text)
-    work = sample_text(raw, MAX_ANALYSED_CHARS)
-    chinese = _is_chinese(work)
-    if chinese and _wants_simplified(profile):
-        work = to_simplified(work)
+    work, chinese = analysed_text(raw, profile)
     flags: list[Flag] = []
     mentions: dict[str, dict[str, list[str]]] = {}
     values: dict[str, Any] = {}
@@ -63,7 +61,7 @@ def draft_offline(text: str, *, profile: Profile, vocab: Vocabulary | None, titl
         keywords, persons, orgs = en_keywords(work), Counter(), Counter()
 
     found, unresolved = find_names(work, chinese, vocab, persons, orgs)
-    min_count = 1 if len(work) < 8000 else 2 if len(work) < 60000 else 3
+    min_count = min_mentions(work)
     for kind in ENTITY_KINDS:
         if kind in wanted:
             values[kind], mentions[kind] = choose_names(

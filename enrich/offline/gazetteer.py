@@ -9,6 +9,7 @@ unresolved candidates are kept, in the transcript's script, only when frequent, 
 from __future__ import annotations
 
 import re
+import threading
 from collections import Counter, defaultdict
 
 from enrich.frontmatter.provenance import Flag
@@ -57,6 +58,7 @@ class Gazetteer:
     def __init__(self, vocab: Vocabulary, common: dict[str, str] | None = None) -> None:
         self.index: dict[str, tuple[str, str, int]] = {}  # name key -> (kind, canonical, count)
         common = common or {}
+        self.word_tags = common
         for kind in ENTITY_KINDS:
             for canonical, ent in vocab.entities.get(kind, {}).items():
                 for name in (canonical, *ent.aliases):
@@ -93,23 +95,41 @@ class Gazetteer:
                 start += step
         return found
 
+    def is_place(self, name: str) -> bool:
+        """A country or region (the list above), or what jieba's dictionary calls a place name (伊朗, 澳洲)."""
+        return name_key(name) in _PLACES or self.word_tags.get(name.strip()) == "ns"
+
     def lookup(self, name: str) -> tuple[str, str] | None:
         hit = self.index.get(name_key(name))
         return (hit[0], hit[1]) if hit else None
 
 
 _GAZETTEERS: dict[int, tuple[Vocabulary, Gazetteer]] = {}
+_BUILDING = threading.Lock()
 
 
 def gazetteer(vocab: Vocabulary) -> Gazetteer:
-    """One gazetteer per vocabulary object (batch drafting reuses it)."""
-    cached = _GAZETTEERS.get(id(vocab))
-    if cached is not None and cached[0] is vocab:
-        return cached[1]
-    built = Gazetteer(vocab, word_tags())
-    _GAZETTEERS.clear()
-    _GAZETTEERS[id(vocab)] = (vocab, built)
-    return built
+    """One gazetteer per vocabulary object (batch drafting reuses it; its workers wait for the one build)."""
+    with _BUILDING:
+        cached = _GAZETTEERS.get(id(vocab))
+        if cached is not None and cached[0] is vocab:
+            return cached[1]
+        built = Gazetteer(vocab, word_tags())
+        _GAZETTEERS.clear()
+        _GAZETTEERS[id(vocab)] = (vocab, built)
+        return built
+
+
+def is_chinese(work: str) -> bool:
+    """Whether a text is mostly Chinese (its first 20,000 characters decide)."""
+    head = work[:20000]
+    runs = _CJK_RUN.findall(head)
+    return sum(len(r) for r in runs) > 0.2 * max(1, len(head.strip())) or len(runs) > 50
+
+
+def min_mentions(work: str) -> int:
+    """How often a name must occur to be kept: once in a short text, more in long ones (measured on the corpus)."""
+    return 1 if len(work) < 8000 else 2 if len(work) < 60000 else 3
 
 
 def latin_spans(text: str) -> Counter[str]:
@@ -192,3 +212,14 @@ def choose_names(
         mentions[word] = [word]
         flags.append(Flag("offline", kind, f"{word!r} unresolved: not in the site vocabulary, check the name", word))
     return names, mentions
+
+
+def vocabulary_names(work: str, vocab: Vocabulary, kinds: list[str]) -> dict[str, dict[str, list[str]]]:
+    """The site's own names that `work` mentions often enough, per kind, best first, each with the words
+    found: what offline drafting keeps, without its unresolved candidates (those need a person)."""
+    found, _ = find_names(work, is_chinese(work), vocab, Counter(), Counter())
+    out: dict[str, dict[str, list[str]]] = {}
+    for kind in kinds:
+        _, mentions = choose_names(kind, found, Counter(), len(work) > 8000, min_mentions(work), [])
+        out[kind] = mentions
+    return out

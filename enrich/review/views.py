@@ -96,11 +96,14 @@ def _show_value(value: Any) -> str:
 
 
 def _live_flags(prov: Provenance, values: dict[str, Any]) -> list[Flag]:
-    """Flags still relevant: an ungrounded name a person already removed is no longer flagged."""
+    """Flags still relevant: an ungrounded name a person already removed is no longer flagged, nor a
+    dropped one a person put back."""
     live = []
     for flag in prov.flags:
-        if flag.value is not None and flag.kind in ("ungrounded", "new-tag", "vocab-mapped"):
-            current = values.get(flag.field)
+        current = values.get(flag.field)
+        if flag.kind == "dropped" and isinstance(current, list) and flag.value in current:
+            continue
+        if flag.value is not None and flag.kind in ("ungrounded", "new-tag", "vocab-mapped", "vocab-found"):
             if isinstance(current, list) and flag.value not in current:
                 continue
             if isinstance(current, str) and current != flag.value and flag.kind == "ungrounded":
