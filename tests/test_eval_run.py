@@ -154,6 +154,21 @@ def test_known_perturbations_give_the_expected_scores(fake_llm: FakeLLM, isolate
     assert "enrich eval" in result.stderr  # the table went to stderr: stdout is the JSON alone
 
 
+def test_a_name_the_transcript_never_says_is_dropped_and_counts_against_grounding(fake_llm: FakeLLM, isolated: Path) -> None:
+    make_site(isolated)
+    gold = copy.deepcopy(GOLD)
+    gold["alpha"]["people"] = [*GOLD["alpha"]["people"], "Nobody Atall"]
+    fake_llm.responder = answering(gold)
+    result = eval_cli("--json", "-")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    alpha = next(p for p in data["posts"] if p["post"] == "alpha")
+    assert "Nobody Atall" not in alpha["drafted"]["people"]  # left out: not in the transcript
+    assert data["summary"]["metrics"]["people.canonical.precision"] == 1.0
+    found, total = alpha["grounding"]["found"], alpha["grounding"]["total"]
+    assert total == found + 1 and data["summary"]["metrics"]["grounding"] < 1.0
+
+
 def test_a_rerun_of_the_same_eval_is_free_and_never_touches_the_users_drafts(fake_llm: FakeLLM, isolated: Path) -> None:
     make_site(isolated)
     (isolated / "drafts").mkdir()

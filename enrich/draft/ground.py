@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from enrich.vocab.model import Vocabulary
 
 MENTIONS = "_mentions:"  # answer values keep each entity's quoted words under this prefix until grounded
+NOT_MENTIONED = "not mentioned in the transcript"  # in the message of every `ungrounded` or `dropped` flag for it
 
 
 def _found(folded: str, *candidates: str | None) -> bool:
@@ -58,9 +59,9 @@ def ground(
                 continue
             quoted = f" (quoted as {mention!r})" if mention else ""
             if drop:
-                flags.append(Flag("dropped", key, f"{name!r} left out: not mentioned in the transcript{quoted}", name))
+                flags.append(Flag("dropped", key, f"{name!r} left out: {NOT_MENTIONED}{quoted}", name))
             else:
-                flags.append(Flag("ungrounded", key, f"{name!r} is not mentioned in the transcript{quoted}", name))
+                flags.append(Flag("ungrounded", key, f"{name!r} is {NOT_MENTIONED}{quoted}", name))
                 kept.append(name)
         out[key] = kept
     return out, flags

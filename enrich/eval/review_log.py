@@ -343,10 +343,17 @@ class ReviewPair:
     prompt_version: str | None
     ungrounded: int  # names flagged as not found in the transcript, at the first logged decision
     complete: bool  # False: only logged edits are known, edits made outside review are not
+    dropped: int = 0  # of them, names drafting left out (`dropped`): not in `drafted`
 
     def grounding(self, plan: FieldPlan) -> Grounding:
-        total = sum(len(items(self.drafted.get(f))) for f in plan.name_fields)
+        total = sum(len(items(self.drafted.get(f))) for f in plan.name_fields) + self.dropped
         return Grounding(found=total - min(self.ungrounded, total), total=total)
+
+
+def _dropped_unmentioned(flag: dict[str, Any]) -> bool:
+    from enrich.draft.ground import NOT_MENTIONED
+
+    return flag.get("kind") == "dropped" and NOT_MENTIONED in str(flag.get("message"))
 
 
 def review_pairs(records: Iterable[dict[str, Any]]) -> list[ReviewPair]:
@@ -366,6 +373,7 @@ def review_pairs(records: Iterable[dict[str, Any]]) -> list[ReviewPair]:
                 drafted[key] = c.get("before")
         first = s.records[0]
         flags = [f for f in first.get("flags") or [] if isinstance(f, dict) and f.get("kind") == "ungrounded"]
+        dropped = [f for f in first.get("flags") or [] if isinstance(f, dict) and _dropped_unmentioned(f)]
         out.append(
             ReviewPair(
                 post=s.post,
@@ -373,7 +381,8 @@ def review_pairs(records: Iterable[dict[str, Any]]) -> list[ReviewPair]:
                 approved=dict(values),
                 model=s.last.get("model"),
                 prompt_version=s.last.get("prompt_version"),
-                ungrounded=len(flags),
+                ungrounded=len(flags) + len(dropped),
+                dropped=len(dropped),
                 complete=s.complete,
             )
         )

@@ -4,7 +4,8 @@ validity from `enrich check`, grounding from the draft's provenance flags, cost 
 - canonical(kind, name): the vocabulary's canonical name (aliases, script variants), else the name;
 - twin(tag): `enrich.text.twin_key`, the key twin tags share; known_tag: the site already uses it;
 - valid: the draft as written passes `enrich check` (the site's profile and vocabulary) with no error;
-- grounding: the draft's names minus those flagged `ungrounded` (not found in the transcript);
+- grounding: the draft's names minus those flagged `ungrounded`, and those drafting left out as
+  `dropped`, both not found in the transcript;
 - cost: tokens, calls and seconds of the cache entry (what the draft cost when it was made, so a
   re-run from the cache reports the same cost per post), money from `enrich.batch.prices`.
 """
@@ -60,10 +61,20 @@ def read_values(path: Path) -> dict[str, Any]:
 
 
 def grounding_of(drafted: dict[str, Any], flags: list[dict[str, Any]], plan: FieldPlan) -> Grounding:
+    """Of the names the model drafted, how many the transcript mentions: those in the draft minus the
+    ones flagged `ungrounded`, plus the ones drafting left out for it (`dropped`), which count as not found."""
+    from enrich.draft.ground import NOT_MENTIONED
+
     names = {f: set(items(drafted.get(f))) for f in plan.name_fields}
-    total = sum(len(v) for v in names.values())
     missing = {(f.get("field"), f.get("value")) for f in flags if f.get("kind") == "ungrounded"}
     unfound = sum(1 for field, value in missing if field in names and (value is None or value in names[field]))
+    dropped = {
+        (f.get("field"), f.get("value"))
+        for f in flags
+        if f.get("kind") == "dropped" and f.get("field") in names and NOT_MENTIONED in str(f.get("message"))
+    }
+    total = sum(len(v) for v in names.values()) + len(dropped)
+    unfound += len(dropped)
     return Grounding(found=total - min(unfound, total), total=total)
 
 
