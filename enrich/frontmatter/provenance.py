@@ -32,7 +32,8 @@ _UNSAFE_IN_A_LINE = re.compile("[\u2028\u2029]|[^\t\x20-\x7e\xa0-\ud7ff\ue000-\u
 class Flag:
     """Something a reviewer should look at before approving."""
 
-    kind: str  # ungrounded | new-tag | vocab-mapped | defaulted | offline | warning | chunked | truncated
+    # ungrounded | dropped | vocab-found | new-tag | vocab-mapped | entity-kind | defaulted | offline | warning | ...
+    kind: str
     field: str
     message: str
     value: str | None = None
