@@ -85,6 +85,9 @@ class NamePolicy:
     from_vocabulary: bool = True  # add the site's names the transcript mentions, flagged `vocab-found`
 
 
+NAME_POLICY_KEYS = frozenset(f.name for f in fields(NamePolicy))
+
+
 @dataclass(frozen=True)
 class Profile:
     """The effective profile of a site, with the origin of every setting."""
@@ -185,7 +188,7 @@ def _check_overrides(over: dict[str, Any], place: _Place, rules: set[str]) -> No
     place.unknown(set(over) - set(PROFILE_KEYS), "", _REMOVED)
     place.unknown(set(place.table(over, "severity")) - rules, "severity.")
     place.table(over, "approval")
-    place.unknown(set(place.table(over, "names")) - {f.name for f in fields(NamePolicy)}, "names.")
+    place.unknown(set(place.table(over, "names")) - NAME_POLICY_KEYS, "names.")
     for name, spec in place.table(over, "fields").items():
         if isinstance(spec, dict):
             place.unknown(set(spec) - _FIELD_KEYS - {"remove"}, f"fields.{name}.")
@@ -236,7 +239,7 @@ def _build_field(name: str, data: dict[str, Any], place: _Place) -> FieldSpec:
 
 def _name_policy(data: dict[str, Any], place: _Place) -> NamePolicy:
     table = place.table(data, "names")
-    place.unknown(set(table) - {f.name for f in fields(NamePolicy)}, "names.")
+    place.unknown(set(table) - NAME_POLICY_KEYS, "names.")
     ungrounded = _choice(table.get("ungrounded", NamePolicy.ungrounded), UNGROUNDED_CHOICES, "names.ungrounded", place)
     from_vocabulary = table.get("from_vocabulary", NamePolicy.from_vocabulary)
     if not isinstance(from_vocabulary, bool):

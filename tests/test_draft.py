@@ -106,6 +106,12 @@ def test_file_name_video_id_gives_source(fake_llm: FakeLLM, isolated: Path) -> N
     assert not any(f.field == "source" for f in prov.flags)
 
 
+def site_with_vocabulary(isolated: Path) -> None:
+    """The site's vocabulary, built from the fixture posts (Donald Trump with 川普 and 特朗普, 台積電, ...)."""
+    shutil.copytree(FIXTURES / "vocab" / "posts", isolated / "content")
+    assert run_cli("vocab", "build", "content").exit_code == 0
+
+
 def test_grounding_flags_names_not_in_the_transcript(fake_llm: FakeLLM, isolated: Path) -> None:
     def reply(request: dict[str, Any]) -> Reply:
         obj = valid_answer(request)
@@ -142,8 +148,7 @@ def test_ungrounded_names_kept_and_flagged_when_the_profile_says_keep(fake_llm: 
 def test_a_translated_name_gives_way_to_the_sites_spelling(fake_llm: FakeLLM, isolated: Path) -> None:
     """A small model writes a Chinese site's names in Chinese even for an English transcript: 特朗普 is
     not in it and goes, and the site's Donald Trump, whom the transcript mentions, is added."""
-    shutil.copytree(FIXTURES / "vocab" / "posts", isolated / "content")
-    assert run_cli("vocab", "build", "content").exit_code == 0
+    site_with_vocabulary(isolated)
     (isolated / "t.txt").write_text("Donald Trump spoke about chip export rules again this week.\n", encoding="utf-8")
 
     def reply(request: dict[str, Any]) -> Reply:
@@ -160,8 +165,7 @@ def test_a_translated_name_gives_way_to_the_sites_spelling(fake_llm: FakeLLM, is
 
 
 def test_the_sites_names_the_transcript_mentions_are_added(fake_llm: FakeLLM, isolated: Path) -> None:
-    shutil.copytree(FIXTURES / "vocab" / "posts", isolated / "content")
-    assert run_cli("vocab", "build", "content").exit_code == 0
+    site_with_vocabulary(isolated)
     (isolated / "t.txt").write_text("台积电在新规下调整了产能，习近平的团队也在日内瓦。\n", encoding="utf-8")  # the site: 台積電
 
     def reply(request: dict[str, Any]) -> Reply:
@@ -324,8 +328,7 @@ def test_server_that_silently_cuts_the_prompt_is_noticed(fake_llm: FakeLLM, isol
 
 
 def test_vocabulary_shortlist_and_mappings(fake_llm: FakeLLM, isolated: Path) -> None:
-    shutil.copytree(FIXTURES / "vocab" / "posts", isolated / "content")
-    assert run_cli("vocab", "build", "content").exit_code == 0
+    site_with_vocabulary(isolated)
     (isolated / "t.txt").write_text("川普对芯片出口管制和贸易战的看法，以及 AI agents 如何改变软件团队。", encoding="utf-8")
 
     def reply(request: dict[str, Any]) -> Reply:

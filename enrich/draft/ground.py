@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from enrich.frontmatter.provenance import Flag
+from enrich.frontmatter.provenance import NOT_MENTIONED, Flag
 from enrich.text import fold
 from enrich.vocab.model import ENTITY_KINDS
 
@@ -25,7 +25,6 @@ if TYPE_CHECKING:
     from enrich.vocab.model import Vocabulary
 
 MENTIONS = "_mentions:"  # answer values keep each entity's quoted words under this prefix until grounded
-NOT_MENTIONED = "not mentioned in the transcript"  # in the message of every `ungrounded` or `dropped` flag for it
 
 
 def _found(folded: str, *candidates: str | None) -> bool:

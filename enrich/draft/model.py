@@ -94,10 +94,15 @@ class ModelBackend:
         return self._client.gate if self._client is not None else self._gate
 
     def warm_up(self) -> None:
-        # Import openai (about half a second of CPU) now, not while the first files are drafted. A
-        # client that cannot be built is left for the first draft to report, per file.
+        # Import openai (about half a second of CPU) and, for the names step, load the vocabulary's
+        # gazetteer (jieba, about a second) now, not while the first files wait for them. A client that
+        # cannot be built is left for the first draft to report, per file.
         with contextlib.suppress(Exception):
             self.client  # noqa: B018
+        if self.vocab is not None and self.profile.names.from_vocabulary:
+            from enrich.offline.gazetteer import gazetteer
+
+            gazetteer(self.vocab)
 
     @functools.cached_property
     def _identity(self) -> dict[str, Any]:

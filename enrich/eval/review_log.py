@@ -22,6 +22,7 @@ from pathlib import Path, PurePath
 from typing import Any
 
 from enrich.eval.score import FieldPlan, Grounding, fold_name, items, ngram_f1
+from enrich.frontmatter.provenance import left_out_unmentioned
 
 _MISSING: Any = object()
 TERMINAL = ("approve", "reject")
@@ -350,12 +351,6 @@ class ReviewPair:
         return Grounding(found=total - min(self.ungrounded, total), total=total)
 
 
-def _dropped_unmentioned(flag: dict[str, Any]) -> bool:
-    from enrich.draft.ground import NOT_MENTIONED
-
-    return flag.get("kind") == "dropped" and NOT_MENTIONED in str(flag.get("message"))
-
-
 def review_pairs(records: Iterable[dict[str, Any]]) -> list[ReviewPair]:
     """Every approved draft with the published values; the draft is the published values with each
     change undone (approval's own changes, such as `draft: false`, are left as published)."""
@@ -373,7 +368,7 @@ def review_pairs(records: Iterable[dict[str, Any]]) -> list[ReviewPair]:
                 drafted[key] = c.get("before")
         first = s.records[0]
         flags = [f for f in first.get("flags") or [] if isinstance(f, dict) and f.get("kind") == "ungrounded"]
-        dropped = [f for f in first.get("flags") or [] if isinstance(f, dict) and _dropped_unmentioned(f)]
+        dropped = [f for f in first.get("flags") or [] if isinstance(f, dict) and left_out_unmentioned(f)]
         out.append(
             ReviewPair(
                 post=s.post,

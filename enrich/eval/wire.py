@@ -63,16 +63,12 @@ def read_values(path: Path) -> dict[str, Any]:
 def grounding_of(drafted: dict[str, Any], flags: list[dict[str, Any]], plan: FieldPlan) -> Grounding:
     """Of the names the model drafted, how many the transcript mentions: those in the draft minus the
     ones flagged `ungrounded`, plus the ones drafting left out for it (`dropped`), which count as not found."""
-    from enrich.draft.ground import NOT_MENTIONED
+    from enrich.frontmatter.provenance import left_out_unmentioned
 
     names = {f: set(items(drafted.get(f))) for f in plan.name_fields}
     missing = {(f.get("field"), f.get("value")) for f in flags if f.get("kind") == "ungrounded"}
     unfound = sum(1 for field, value in missing if field in names and (value is None or value in names[field]))
-    dropped = {
-        (f.get("field"), f.get("value"))
-        for f in flags
-        if f.get("kind") == "dropped" and f.get("field") in names and NOT_MENTIONED in str(f.get("message"))
-    }
+    dropped = {(f.get("field"), f.get("value")) for f in flags if f.get("field") in names and left_out_unmentioned(f)}
     total = sum(len(v) for v in names.values()) + len(dropped)
     unfound += len(dropped)
     return Grounding(found=total - min(unfound, total), total=total)

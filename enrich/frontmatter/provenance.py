@@ -28,6 +28,15 @@ SOURCES = ("metadata", "model", "offline", "default", "person", "vocabulary")
 _UNSAFE_IN_A_LINE = re.compile("[\u2028\u2029]|[^\t\x20-\x7e\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
+NOT_MENTIONED = "not mentioned in the transcript"  # in the message of every `ungrounded` or `dropped` flag for it
+
+
+def left_out_unmentioned(flag: dict[str, Any]) -> bool:
+    """Whether a flag (as provenance JSON) records a name drafting left out because the transcript does not
+    mention it: eval counts those as names not found."""
+    return flag.get("kind") == "dropped" and NOT_MENTIONED in str(flag.get("message"))
+
+
 @dataclass
 class Flag:
     """Something a reviewer should look at before approving."""
