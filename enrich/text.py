@@ -18,7 +18,7 @@ _DOTTED_ACRONYM = re.compile(r"\b[^\W\d_](?:\.[^\W\d_]\b)+\.?")  # u.s., a.i., e
 _INNER_APOSTROPHE = re.compile(r"(?<=\w)['’](?=\w)")
 _SHARP = re.compile(r"(?<![^\W_])([^\W\d_])#")  # c#, f#: a single letter then #
 # What a name key ignores besides case and width: spacing, middle dots, dashes, quotes, brackets, commas.
-_NOT_WORD = re.compile(r"[\s\W_]+")
+_NOT_WORD = re.compile(r"[\W_]+")  # \W includes every space
 _ASCII_NOT_WORD = bytes(b for b in range(128) if not chr(b).isalnum())  # ASCII's \W, with _
 _NAME_NOISE = frozenset(" \t\n\r\u3000·•・.-‐‑–—_'’‘\"“”《》「」『』〈〉<>()（）,，、:：!?！？")
 # Words that end in -s and are not plurals (or whose plural is themselves).
@@ -192,6 +192,11 @@ def fold(text: str) -> str:
     """
     if text.isascii():  # NFKC changes no ASCII, casefold is lower: a byte table (a tenth of the time)
         return text.lower().encode("ascii").translate(None, _ASCII_NOT_WORD).decode("ascii")
+    # Punctuation goes first: a transcript is then often NFKC already (its full-width commas gone) and
+    # the rest works on less text (a third faster on the corpus). So a compatibility symbol that NFKC
+    # would spell with letters (™, ℃, ㎏) counts as punctuation, on both sides of a comparison alike.
+    text = _NOT_WORD.sub("", text)
     if not unicodedata.is_normalized("NFKC", text):  # the check is a hundredth of normalising
         text = unicodedata.normalize("NFKC", text)
-    return _NOT_WORD.sub("", text.casefold())
+    text = text.casefold()
+    return text if text.isalnum() or not text else _NOT_WORD.sub("", text)  # NFKC or casefold may add marks

@@ -164,6 +164,25 @@ def test_a_translated_name_gives_way_to_the_sites_spelling(fake_llm: FakeLLM, is
     assert {("dropped", "特朗普"), ("dropped", "教皇"), ("vocab-found", "Donald Trump")} <= flags
 
 
+def test_the_request_says_how_the_site_files_posts_with_the_fitting_tags(fake_llm: FakeLLM, isolated: Path) -> None:
+    site_with_vocabulary(isolated)
+    (isolated / "t.txt").write_text("关税和贸易战升级，美中关系紧张，芯片出口管制也在加码。\n", encoding="utf-8")
+    fake_llm.push(lambda request: answer(valid_answer(request)))
+    assert run_cli("t.txt").exit_code == 0
+    told = fake_llm.requests[0]["messages"][1]["content"]
+    line = next(x for x in told.splitlines() if x.startswith("This site files posts with the tags "))
+    assert "trade-war" in line.split(" under ")[0]
+    assert "area: geopolitics, tech-engineering" in line and "category: geopolitics, technology" in line
+
+    # an area a person gave is not asked, so not hinted; the category still is
+    (isolated / "u.md").write_text("---\narea: geopolitics\n---\n关税和贸易战升级，美中关系紧张。\n", encoding="utf-8")
+    fake_llm.push(lambda request: answer(valid_answer(request)))
+    assert run_cli("u.md").exit_code == 0
+    told = fake_llm.requests[1]["messages"][1]["content"]
+    line = next(x for x in told.splitlines() if x.startswith("This site files posts"))
+    assert "area:" not in line and "category: geopolitics" in line
+
+
 def test_the_sites_names_the_transcript_mentions_are_added(fake_llm: FakeLLM, isolated: Path) -> None:
     site_with_vocabulary(isolated)
     (isolated / "t.txt").write_text("台积电在新规下调整了产能，习近平的团队也在日内瓦。\n", encoding="utf-8")  # the site: 台積電

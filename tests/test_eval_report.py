@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from html.parser import HTMLParser
 
@@ -127,13 +128,41 @@ def test_compare_as_text_and_json() -> None:
     assert text.startswith("a: gpt-4.1-mini") and "b: qwen2.5:1.5b" in text
     assert "posts in both: 2 (only in a: 1, only in b: 0)" in text
     line = next(x for x in text.splitlines() if x.startswith("category") and "accuracy" in x)
-    assert line.split()[-1] == "a" and "-50.0 pt" in line
+    assert line.split()[-1] == "a?" and "-50.0 pt" in line  # two posts cannot tell
+    assert "95% interval" in text.splitlines()[4]
     assert "exact precision" not in text and "exact precision" in cmp.to_text(full=True)
-    assert "better: a on" in text
+    assert "better: a on" in text and "?: the 2 posts in both cannot tell" in text
     data = json.loads(cmp.to_json())
     assert (data["format"], data["version"]) == ("enrich-eval-compare", 1)
-    assert {"metric": "category.accuracy", "a": 1.0, "b": 0.5, "diff": -0.5, "better": "a"} in data["metrics"]
+    row = next(r for r in data["metrics"] if r["metric"] == "category.accuracy")
+    wanted = {"a": 1.0, "b": 0.5, "diff": -0.5, "better": "a", "sure": False}
+    assert {k: row[k] for k in wanted} == wanted
+    assert row["interval"][0] <= -0.5 <= row["interval"][1] and row["interval"][1] >= 0
     assert data["posts"] == {"common": 2, "only_a": 1, "only_b": 0}
+    assert data["interval"] == {"confidence": 0.95, "draws": 1000, "over": "posts in both runs"}
+
+
+def many(run: Run, copies: int) -> Run:
+    """The run's posts `copies` times over, under new names: a run of more posts with the same mix."""
+    posts = [dataclasses.replace(p, post=f"{p.post}-{i}") for i in range(copies) for p in run.posts]
+    return Run(run.info, run.plan, posts)
+
+
+def test_a_difference_on_many_posts_is_sure_one_post_among_many_is_not() -> None:
+    good, bad = many(make_run(), 10), many(flawed_run(), 10)  # 30 posts; a wrong category on 10 of them
+    cmp = compare(bad, good)
+    row = next(r for r in cmp.rows if r.metric == "category.accuracy")
+    assert row.better == "b" and row.sure and row.interval is not None and row.interval[0] > 0
+    one_off = many(make_run(), 10)
+    at = next(i for i, p in enumerate(one_off.posts) if p.post == "agents-cloud-0")
+    one_off.posts[at] = next(p for p in bad.posts if p.post == "agents-cloud-0")  # its category wrong, on this post only
+    cmp = compare(one_off, good)
+    row = next(r for r in cmp.rows if r.metric == "category.accuracy")
+    assert row.better == "b" and not row.sure  # one post in thirty: could be chance
+    assert row.interval is not None and row.interval[0] <= 0 <= row.interval[1]
+    assert compare(one_off, good).rows == cmp.rows  # seeded: the same runs, the same intervals
+    line = next(x for x in cmp.to_text().splitlines() if x.startswith("category") and "accuracy" in x)
+    assert line.split()[-1] == "b?"
 
 
 def test_compare_reads_runs_saved_as_json() -> None:

@@ -151,6 +151,34 @@ def test_an_answer_that_overtook_an_earlier_request_does_not_give_back_what_that
         limiter.acquire(lambda: 50_000.0, Deadline(5))
 
 
+def test_answers_of_a_burst_read_in_any_order_leave_the_level_the_server_has() -> None:
+    # A, B and C go on the wire together; the server counts them C, B, A (a moment's jitter) and the
+    # answers are read C, B, A. Each answer alone cannot tell whether the others were counted before it:
+    # read as "none were", A's answer said -50k and nothing was sent for a minute (bench_limits (b)).
+    limiter = Limiter(remembered={"tokens": 60_000, "tokens_burst": 100_000})  # 1,000 a second
+    tickets = [limiter.acquire(lambda: 30_000.0, Deadline(30)) for _ in range(3)]
+    for ticket in tickets:
+        limiter.sent(ticket)
+    a, b, c = tickets
+    for ticket, remaining in ((c, 70_000), (b, 40_000), (a, 10_000)):
+        limiter.observe(tokens_headers(60_000, remaining, 100_000), ticket)
+        limiter.close(ticket)
+    started = time.monotonic()
+    limiter.acquire(lambda: 9_000.0, Deadline(5))  # the server has 10k: at once
+    assert time.monotonic() - started < 0.5
+
+
+def test_an_answer_counting_less_than_we_booked_lowers_the_level() -> None:
+    # Another client of the same key spent 50k: the server has less than our bookings say.
+    limiter = Limiter(remembered={"tokens": 60_000, "tokens_burst": 100_000})
+    ticket = limiter.acquire(lambda: 30_000.0, Deadline(30))
+    limiter.sent(ticket)
+    limiter.observe(tokens_headers(60_000, 20_000, 100_000), ticket)
+    limiter.close(ticket)
+    with pytest.raises(RateLimitedError):  # 20k left, not 70k: 30k is 10 s away
+        limiter.acquire(lambda: 30_000.0, Deadline(5))
+
+
 def test_the_bucket_size_is_the_largest_reading_since_remaining_is_rounded_down() -> None:
     limiter = Limiter(remembered=None)
     limiter.observe(headers(300, 9, "190ms"), None)  # 9.95: a burst of 10

@@ -6,6 +6,7 @@ import os
 import re
 import subprocess
 import sys
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ import yaml
 from enrich.profile import load_profile
 from enrich.testing.fakeserver import FakeLLM, Reply, answer, valid_answer
 from enrich.text import fold, has_cjk, name_key, singular, tag_slug, to_simplified, twin_key, twin_words
-from tests.conftest import REPO, run_cli
+from tests.conftest import REPO, SHARED, run_cli
 
 TAG_PATTERN = re.compile(load_profile().fields["tags"].pattern or "")
 
@@ -104,6 +105,21 @@ def test_fold_is_grounding_form() -> None:
     assert fold("Donald J. Trump") == "donaldjtrump"
     assert fold("Ｈｅｌｌｏ，世界！") == "hello世界"
     assert fold("snake_case") == "snakecase"
+    assert fold("İstanbul") == "istanbul"  # casefold's combining dot goes too
+    assert fold("¼ mile") == "14mile"  # NFKC's fraction slash goes too
+    assert fold("OpenAI™ 的 GPT-4o") == fold("OpenAI 的 GPT 4o") == "openai的gpt4o"  # symbols count as punctuation
+
+
+def _fold_by_definition(text: str) -> str:
+    """NFKC, case-folded, without anything that is not a letter or digit: what `fold` computes faster."""
+    return re.sub(r"[\W_]+", "", unicodedata.normalize("NFKC", text).casefold())
+
+
+@pytest.mark.skipif(not (SHARED / "corpus" / "raw").is_dir(), reason="no ../shared corpus")
+def test_fold_of_every_corpus_transcript_is_the_definition() -> None:
+    for path in sorted((SHARED / "corpus" / "raw").glob("*.txt")):
+        text = path.read_text(encoding="utf-8")
+        assert fold(text) == _fold_by_definition(text), path.name
 
 
 def test_script_helpers() -> None:

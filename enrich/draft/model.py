@@ -38,6 +38,8 @@ if TYPE_CHECKING:
 
 MAX_REPAIRS = 2
 SHORTLIST_SIZE = 40
+FILING_TAGS = 5  # the best-fitting tags whose posts say how the site files such a piece
+FILING_CHOICES = 3  # areas and categories named, most used first
 COMPLETION_ESTIMATE = 350  # tokens of one answer or one part's notes, for planning
 
 
@@ -334,10 +336,15 @@ def file_context(prepared: Prepared, vocab: Any, profile: Profile) -> str:
         lines.append(f"Speaker / channel: {prepared.known['speaker']}")
     if meta.description:
         lines.append(f"Original description: {meta.description[:500]}")
-    if vocab is not None and any(f.name == "tags" for f in prepared.ask):
-        shortlist = vocab.shortlist_tags(prepared.cleaned.text, limit=SHORTLIST_SIZE)
+    asked = {f.name for f in prepared.ask}
+    fitting = vocab.fitting_tags(prepared.cleaned.text, limit=SHORTLIST_SIZE) if vocab is not None else []
+    if vocab is not None and "tags" in asked:
+        shortlist = vocab.with_popular_tags(fitting, SHORTLIST_SIZE)
         if shortlist:
             lines.append("Existing tags on this site that may fit: " + ", ".join(shortlist))
+    filing = _filing_hint(fitting[:FILING_TAGS], vocab, profile, asked) if fitting else ""
+    if filing:
+        lines.append(filing)
     if vocab is not None and any(f.name in ENTITY_KINDS for f in prepared.ask):
         found = names_mentioned(prepared, vocab, profile) if profile.names.from_vocabulary else {}
         said = [
@@ -348,3 +355,21 @@ def file_context(prepared: Prepared, vocab: Any, profile: Profile) -> str:
         if said:
             lines.append("Names this site already uses that the transcript mentions (write them this way): " + "; ".join(said))
     return "\n".join(lines)
+
+
+def _filing_hint(tags: list[str], vocab: Any, profile: Profile, asked: set[str]) -> str:
+    """How the site files posts with the best-fitting tags: the area and category its people chose
+    (over the site's posts, area from tags alone is right about as often as offline drafting is)."""
+    fields = [name for name in ("area", "category") if name in asked and name in profile.fields]
+    if not fields:
+        return ""
+    enums = {name: profile.fields[name].enum or None for name in ("area", "category") if name in profile.fields}
+    areas, categories = vocab.filing(tags, enums.get("area"), enums.get("category"))
+    said = [
+        f"{name}: " + ", ".join(values[:FILING_CHOICES])
+        for name, values in (("area", areas), ("category", categories))
+        if name in fields and values
+    ]
+    if not said:
+        return ""
+    return f"This site files posts with the tags {', '.join(tags)} under " + "; ".join(said) + " (most used first)"

@@ -12,9 +12,12 @@ wait for its answer, so a first run does not stampede a small burst either.
 Reading an answer's `remaining`: the server counted the requests that reached it before this one,
 which is neither the ones booked before it here nor the ones answered before it (16 workers build,
 send and read in any order). So every booking is kept until no answer still out can have overtaken
-it, and an answer's count is brought to now by taking off what may not have reached the server
-before it: every booking not on the wire yet, and every one that went on the wire after it, or so
-shortly before it (SKEW) that the server may have counted it later. Light: no openai.
+it. An answer's count, brought to now, places the server's level in a range: at least the count less
+every booking that may not have reached the server before it (not on the wire yet, or on it after
+it, or so shortly before it (SKEW) that the server may have counted it later), at most the count
+less only the bookings not on the wire yet. Our level is moved into that range and no further: the
+answers of a burst, read in any order, neither undercount what went beside them nor hide what
+another client of the same key spent. Light: no openai.
 """
 
 from __future__ import annotations
@@ -259,6 +262,10 @@ class Limiter:
         later = (t for t in self._kept.values() if t is not ticket and not t.refused and (not t.wired or t.sent_at > since))
         return sum(t.amount(kind) for t in later)
 
+    def _unsent(self, kind: str, ticket: Ticket) -> float:
+        """What was booked here, besides `ticket`, and is not on the wire yet: no answer counted it (lock held)."""
+        return sum(t.amount(kind) for t in self._kept.values() if t is not ticket and not t.wired and not t.refused)
+
     def _left(self, places: list[tuple[str, float]], booked_at: float) -> float:
         """Seconds until every level this booking left is back at zero, corrections included (lock held)."""
         now = time.monotonic()
@@ -308,8 +315,16 @@ class Limiter:
                 else:
                     bucket.refill(now)
                     bucket.capacity, bucket.rate = _headroom(capacity, rate), rate
-                    # the server's count of an answered request wins, either way; other answers may only lower ours
-                    fresh = server_now if ticket is not None else min(bucket.level, server_now)
+                    if ticket is not None:
+                        # The answer places the server's level between `server_now` (every booking that may have
+                        # reached it after this request taken off) and `highest` (only those not on the wire yet,
+                        # refilled since the request left): ours is moved into that range, no further. Taking
+                        # the low end as the truth made a burst's last answer undercount by whatever went on
+                        # the wire beside it, and with nothing left in flight no answer came to correct it.
+                        highest = learned.remaining + rate * max(0.0, now - ticket.sent_at) - self._unsent(kind, ticket)
+                        fresh = min(max(bucket.level, server_now), highest)
+                    else:  # an answer of no booking (a 429's headers): may only lower ours
+                        fresh = min(bucket.level, server_now)
                     self._correct(kind, bucket, min(fresh, bucket.capacity))
                 burst = round(capacity)
                 if self._limits.get(kind) != learned.limit or self._limits.get(f"{kind}_burst") != burst:

@@ -153,11 +153,18 @@ class Vocabulary:
         """Evidence that each existing tag fits `text` (see `enrich.vocab.score`)."""
         return self.scorer.score(text)
 
+    def fitting_tags(self, text: str, limit: int = 40) -> list[str]:
+        """Existing tags the transcript supports, best first."""
+        scores = self.score_tags(text)
+        return sorted(scores, key=lambda t: (-scores[t], -self.tags.get(t, 0), t))[:limit]
+
     def shortlist_tags(self, text: str, limit: int = 40) -> list[str]:
         """Existing tags relevant to this transcript, best first, padded with popular ones for the prompt."""
-        scores = self.score_tags(text)
-        ranked = sorted(scores, key=lambda t: (-scores[t], -self.tags.get(t, 0), t))
-        out = ranked[:limit]
+        return self.with_popular_tags(self.fitting_tags(text, limit), limit)
+
+    def with_popular_tags(self, fitting: list[str], limit: int = 40) -> list[str]:
+        """`fitting`, then popular tags up to ten, for texts that match almost nothing."""
+        out = list(fitting[:limit])
         if len(out) < min(limit, 10):  # a little of the site's habit for texts that match almost nothing
             for tag in self.popular_tags(limit):
                 if len(out) >= min(limit, 10):
@@ -174,6 +181,17 @@ class Vocabulary:
         self, tags: Iterable[str], area_enum: tuple[str, ...] | None, category_enum: tuple[str, ...] | None
     ) -> tuple[str, str]:
         """Area and category that posts with these tags used most, else the site's most common."""
+        areas, categories = self.filing(tags, area_enum, category_enum)
+        return (
+            areas[0] if areas else _most_common(self.areas, area_enum),
+            categories[0] if categories else _most_common(self.categories, category_enum),
+        )
+
+    def filing(
+        self, tags: Iterable[str], area_enum: tuple[str, ...] | None, category_enum: tuple[str, ...] | None
+    ) -> tuple[list[str], list[str]]:
+        """The areas and the categories (within the enums) the site's posts with these tags are filed
+        under, most used first; a rare tag's posts weigh more than a common one's."""
         area_votes: Counter[str] = Counter()
         cat_votes: Counter[str] = Counter()
         for tag in tags:
@@ -183,7 +201,10 @@ class Vocabulary:
                 area_votes[a] += n * weight  # type: ignore[assignment]
             for c, n in ctx.get("categories", {}).items():
                 cat_votes[c] += n * weight  # type: ignore[assignment]
-        return (_pick(area_votes, self.areas, area_enum), _pick(cat_votes, self.categories, category_enum))
+        return (
+            [v for v, _ in area_votes.most_common() if area_enum is None or v in area_enum],
+            [v for v, _ in cat_votes.most_common() if category_enum is None or v in category_enum],
+        )
 
     # ------------------------------------------------------------ `vocab show`
 
@@ -231,10 +252,8 @@ class Vocabulary:
         return out
 
 
-def _pick(votes: Counter[str], overall: dict[str, int], enum: tuple[str, ...] | None) -> str:
-    for value, _ in votes.most_common():
-        if enum is None or value in enum:
-            return value
+def _most_common(overall: dict[str, int], enum: tuple[str, ...] | None) -> str:
+    """The site's most used value (within the enum), else the enum's first."""
     for value in sorted(overall, key=lambda v: -overall[v]):
         if enum is None or value in enum:
             return value
