@@ -108,6 +108,33 @@ def test_changed_input_is_redrafted_and_deleted_draft_comes_from_cache(fake_llm:
     assert (isolated / "drafts" / "zh-trade-article.md").is_file()
 
 
+def test_a_new_vocabulary_or_a_cleared_cache_does_not_pay_again_for_drafts_in_place(fake_llm: FakeLLM, isolated: Path) -> None:
+    shutil.copytree(FIXTURES / "vocab" / "posts", isolated / "content")
+    assert run_cli("vocab", "build", "content").exit_code == 0
+    inbox = make_inbox(isolated)
+    assert run_cli("batch", "inbox").exit_code == 0
+    paid = len(fake_llm.requests)
+    drafts = {p.name: p.read_bytes() for p in (isolated / "drafts").glob("*.md")}
+    # a post approved since: the vocabulary is rebuilt, so every cache key changes
+    (isolated / "content" / "new.md").write_text("---\ntitle: New\ntags: [brand-new]\n---\nbody\n", encoding="utf-8")
+    assert run_cli("vocab", "build", "content").exit_code == 0
+    result = run_cli("batch", "inbox", "--report", "r.json")
+    assert result.exit_code == 0, result.output
+    assert len(fake_llm.requests) == paid  # nothing paid again
+    assert set(outcomes(isolated / "r.json").values()) == {"unchanged"}
+    assert {p.name: p.read_bytes() for p in (isolated / "drafts").glob("*.md")} == drafts
+    shutil.rmtree(isolated / ".enrich" / "cache")  # the same with the draft cache gone
+    assert run_cli("batch", "inbox").exit_code == 0 and len(fake_llm.requests) == paid
+    # what does change the work is drafted: a changed input, a deleted draft
+    with (inbox / "zh-trade-article.txt").open("a", encoding="utf-8") as handle:
+        handle.write("\n补充一段新的内容。\n")
+    (isolated / "drafts" / "en-podcast.md").unlink()
+    result = run_cli("batch", "inbox", "--report", "r.json")
+    got = outcomes(isolated / "r.json")
+    assert got["zh-trade-article.txt"] == "drafted" and got["en-podcast.srt"] == "drafted"
+    assert got["xK3mP9qL2wA.txt"] == "unchanged"
+
+
 def test_a_draft_a_person_edited_is_never_overwritten(fake_llm: FakeLLM, isolated: Path) -> None:
     inbox = make_inbox(isolated)
     run_cli("batch", "inbox")

@@ -118,7 +118,10 @@ def needs_model(files: FileProcessor, replay: Drafter, path: Path, prepared: Pre
         return False
     entry = files.site.cache.get(replay.cache_key(prepared))
     target = output_path(path, files.out)
-    return entry is None and skip_reason(files.site, path, prepared, entry, read_existing(target), target) is None
+    return (
+        entry is None
+        and skip_reason(files.site, path, prepared, entry, read_existing(target), target, replay.work_key(prepared)) is None
+    )
 
 
 def _priced(result: FileResult, budget: Budget, client: ReplayClient) -> FileResult:

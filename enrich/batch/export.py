@@ -67,7 +67,11 @@ def build_export(drafter: Drafter, inputs: list[Path], out: Path, site: SiteStat
         key = drafter.cache_key(prepared)
         target = output_path(path, out)
         entry = site.cache.get(key)
-        if not prepared.ask or entry is not None or skip_reason(site, path, prepared, entry, read_existing(target), target):
+        if (
+            not prepared.ask
+            or entry is not None
+            or skip_reason(site, path, prepared, entry, read_existing(target), target, drafter.work_key(prepared))
+        ):
             export.done += 1
             continue
         got = capture(drafter, prepared)

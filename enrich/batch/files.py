@@ -62,12 +62,15 @@ class FileProcessor:
         target = output_path(path, self.out)
         result = FileResult(input=str(path), outcome=Outcome.CACHED, draft=str(target), key=key)
         entry = self.site.cache.get(key)
-        skip = skip_reason(self.site, path, prepared, entry, read_existing(target), target)
+        work = self.drafter.work_key(prepared)
+        skip = skip_reason(self.site, path, prepared, entry, read_existing(target), target, work)
         if skip is not None:
             result.outcome = skip
             if skip == Outcome.UNCHANGED and entry is not None:
                 result.flags = list(entry.flags)
-                self.site.record_written(path, target, key, entry.text)
+                self.site.record_written(path, target, key, entry.text, work)
+                self._move_done(path, result)
+            elif skip == Outcome.UNCHANGED:  # drafted for the same work with an earlier vocabulary
                 self._move_done(path, result)
             result.seconds = time.perf_counter() - started
             return result
@@ -91,7 +94,7 @@ class FileProcessor:
         if not written:
             result.outcome = Outcome.KEPT
         else:
-            self.site.record_written(path, target, key, entry.text)
+            self.site.record_written(path, target, key, entry.text, work)
             self._move_done(path, result)
         result.seconds = time.perf_counter() - started
         return result

@@ -24,9 +24,21 @@ if TYPE_CHECKING:
 
 
 def skip_reason(
-    state: SiteState, path: Path, prepared: Prepared, entry: CacheEntry | None, existing: str | None, target: Path
+    state: SiteState,
+    path: Path,
+    prepared: Prepared,
+    entry: CacheEntry | None,
+    existing: str | None,
+    target: Path,
+    work: str | None = None,
 ) -> Outcome | None:
-    """REVIEWED / KEPT / UNCHANGED when nothing needs drafting or writing, else None."""
+    """REVIEWED / KEPT / UNCHANGED when nothing needs drafting or writing, else None.
+
+    `work` (`Drafter.work_key`): a draft batch wrote for the same work is kept as it is even when the
+    cache has no entry for it, since the vocabulary changed (or the cache was cleared): it is not paid
+    for again. Delete the draft to have it drafted again; `enrich fix` applies the vocabulary's certain
+    mappings to it.
+    """
     if state.was_reviewed(path.name, prepared.source.sha256):
         return Outcome.REVIEWED
     if existing is None:
@@ -36,6 +48,8 @@ def skip_reason(
         return Outcome.UNCHANGED
     if not state.batch_wrote(target, digest):
         return Outcome.KEPT
+    if work is not None and entry is None and state.wrote_for(target, digest) == work:
+        return Outcome.UNCHANGED
     return None
 
 
@@ -114,7 +128,7 @@ def _plan_one(drafter: Drafter, path: Path, out: Path, state: SiteState, budget:
     target = output_path(path, out)
     result = FileResult(input=str(path), outcome=Outcome.PLANNED, draft=str(target), key=key)
     entry = state.cache.get(key)
-    skip = skip_reason(state, path, prepared, entry, read_existing(target), target)
+    skip = skip_reason(state, path, prepared, entry, read_existing(target), target, drafter.work_key(prepared))
     if skip is not None:
         result.outcome = skip
         return result

@@ -79,6 +79,7 @@ class SiteState:
         self.cache = draft_cache(root)
         self.manifest = manifest_log(root)
         self.written: dict[str, set[str]] = {}  # draft path -> sha256 of texts batch wrote
+        self.work: dict[tuple[str, str], str] = {}  # (draft path, sha256 of a text batch wrote) -> its work key
         self.owners: dict[str, str] = {}  # draft path -> the input batch last wrote it for
         self.reviewed: set[tuple[str, str]] = set()  # (input name, input sha256) approved or rejected
         self._lock = threading.Lock()
@@ -86,22 +87,30 @@ class SiteState:
     def load(self) -> None:
         written: dict[str, set[str]] = {}
         owners: dict[str, str] = {}
+        work: dict[tuple[str, str], str] = {}
         reviewed: set[tuple[str, str]] = set()
         for record in self.manifest.read():
             if record.get("event") == "wrote" and isinstance(record.get("draft"), str):
                 written.setdefault(record["draft"], set()).add(str(record.get("sha256")))
                 if isinstance(record.get("input"), str):
                     owners[record["draft"]] = record["input"]
+                if isinstance(record.get("work"), str):  # manifests before 2026-12 have none
+                    work[(record["draft"], str(record.get("sha256")))] = record["work"]
         for record in review_log(self.root).read():
             if record.get("action") in ("approve", "reject") and record.get("input"):
                 reviewed.add((str(record["input"]), str(record.get("input_sha256"))))
         with self._lock:
-            self.written, self.owners, self.reviewed = written, owners, reviewed
+            self.written, self.owners, self.work, self.reviewed = written, owners, work, reviewed
 
     def batch_wrote(self, target: Path, digest: str) -> bool:
         """These draft bytes are ones batch wrote (so no person edited them since)."""
         with self._lock:
             return digest in self.written.get(path_key(target), set())
+
+    def wrote_for(self, target: Path, digest: str) -> str | None:
+        """The work key (`Drafter.work_key`) these draft bytes were written for, when batch wrote them."""
+        with self._lock:
+            return self.work.get((path_key(target), digest))
 
     def owner(self, target: Path) -> str | None:
         """The input batch last wrote this draft for."""
@@ -111,17 +120,21 @@ class SiteState:
     def was_reviewed(self, name: str, input_sha256: str) -> bool:
         return (name, input_sha256) in self.reviewed
 
-    def record_written(self, path: Path, target: Path, key: str, text: str) -> None:
-        """A manifest line for draft bytes batch wrote for `path` (none when already recorded)."""
+    def record_written(self, path: Path, target: Path, key: str, text: str, work: str | None = None) -> None:
+        """A manifest line for draft bytes batch wrote for `path` (none when already recorded), with the
+        work key they were drafted for."""
         digest = sha256_text(text)
         draft, source = path_key(target), path_key(path)
         with self._lock:
             known = self.written.setdefault(draft, set())
-            if digest in known and self.owners.get(draft) == source:
+            if digest in known and self.owners.get(draft) == source and (work is None or self.work.get((draft, digest)) == work):
                 return
             known.add(digest)
             self.owners[draft] = source
-        self.manifest.append({"event": "wrote", "time": now_iso(), "input": source, "draft": draft, "key": key, "sha256": digest})
+            if work is not None:
+                self.work[(draft, digest)] = work
+        record = {"event": "wrote", "time": now_iso(), "input": source, "draft": draft, "key": key, "sha256": digest}
+        self.manifest.append(record if work is None else {**record, "work": work})
 
     def record_failed(self, path: Path, error: str | None) -> None:
         """Best effort: on a full disk the failure is still in the summary and the report."""

@@ -52,16 +52,24 @@ class Drafter:
         return prepare(path, self.profile)
 
     def cache_key(self, prepared: Prepared) -> str:
-        """Content address of a draft: same cleaned input, profile, prompts, backend and parameters -> same draft."""
-        parts = {
+        """Content address of a draft: same cleaned input, profile, prompts, backend, parameters and
+        vocabulary -> same draft."""
+        return _digest({**self._work_parts(prepared), "vocab": getattr(self.vocab, "fingerprint", None)})
+
+    def work_key(self, prepared: Prepared) -> str:
+        """The cache key without the vocabulary: the same input, profile, prompts and model, whatever the
+        site's vocabulary of the day. A draft batch wrote for it is not paid for again when only the
+        vocabulary changed (every approved post changes it)."""
+        return _digest(self._work_parts(prepared))
+
+    def _work_parts(self, prepared: Prepared) -> dict[str, Any]:
+        return {
             "input": prepared.cleaned_sha256,
             "known": prepared.known,
             "profile": json.dumps(self.profile.raw, sort_keys=True, default=str),
             "prompts": self.prompts.version,
-            "vocab": getattr(self.vocab, "fingerprint", None),
             **self.backend.cache_identity(),
         }
-        return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
 
     def estimate_tokens(self, prepared: Prepared) -> tuple[int, int]:
         """Prompt and completion tokens one draft will likely cost, counted offline (for --dry-run and budgets)."""
@@ -139,3 +147,7 @@ class Drafter:
             if key in prov.fields and origin.startswith("file name"):
                 prov.fields[key] = "default"  # the source URL a YouTube id names: intended, not a flag
         return values
+
+
+def _digest(parts: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()

@@ -337,7 +337,8 @@ def file_context(prepared: Prepared, vocab: Any, profile: Profile) -> str:
     if meta.description:
         lines.append(f"Original description: {meta.description[:500]}")
     asked = {f.name for f in prepared.ask}
-    fitting = vocab.fitting_tags(prepared.cleaned.text, limit=SHORTLIST_SIZE) if vocab is not None else []
+    wanted = vocab is not None and bool(asked & {"tags", "area", "category"})
+    fitting = vocab.fitting_tags(prepared.cleaned.text, limit=SHORTLIST_SIZE) if wanted else []
     if vocab is not None and "tags" in asked:
         shortlist = vocab.with_popular_tags(fitting, SHORTLIST_SIZE)
         if shortlist:
