@@ -5,6 +5,7 @@ and the steps of drafting one file around the backend: prepare, cache key, estim
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import time
@@ -66,10 +67,15 @@ class Drafter:
         return {
             "input": prepared.cleaned_sha256,
             "known": prepared.known,
-            "profile": json.dumps(self.profile.raw, sort_keys=True, default=str),
+            "profile": self._profile_json,
             "prompts": self.prompts.version,
             **self.backend.cache_identity(),
         }
+
+    @functools.cached_property
+    def _profile_json(self) -> str:
+        """The profile as the keys hold it, serialised once per run (not twice per file)."""
+        return json.dumps(self.profile.raw, sort_keys=True, default=str)
 
     def estimate_tokens(self, prepared: Prepared) -> tuple[int, int]:
         """Prompt and completion tokens one draft will likely cost, counted offline (for --dry-run and budgets)."""
