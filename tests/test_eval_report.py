@@ -117,6 +117,8 @@ def test_compare_prefers_the_cheaper_run_on_cost() -> None:
     cmp = compare(cheap, dear)
     for metric in ("cost.tokens_in", "cost.tokens_out", "cost.money", "cost.seconds", "cost.calls"):
         assert cmp.better_of(metric) == "a", metric
+        row = next(r for r in cmp.rows if r.metric == metric)
+        assert row.sure and row.interval is not None and row.interval[0] > 0, metric  # b costs more on every post
     assert cmp.better_of("overall") == "same"
 
 

@@ -104,10 +104,11 @@ class Comparison:
             f"better: a on {wins['a']} figures ({sure['a']} sure), b on {wins['b']} ({sure['b']} sure), "
             f"the same on {wins['same']}"
         )
-        lines.append(
-            f"?: the {self.common_posts} posts in both cannot tell the runs apart on that figure "
-            f"(its {CONFIDENCE:.0%} interval, from {draws_for(self.common_posts)} draws of those posts, holds 0)"
-        )
+        if any(r.better in ("a", "b") and not r.sure for r in shown):
+            lines.append(
+                f"?: the {self.common_posts} posts in both cannot tell the runs apart on that figure "
+                f"(its {CONFIDENCE:.0%} interval, from {draws_for(self.common_posts)} draws of those posts, holds 0)"
+            )
         return "\n".join(lines) + "\n"
 
 
@@ -146,8 +147,7 @@ def compare(run_a: Run, run_b: Run) -> Comparison:
         diff = b - a if a is not None and b is not None else None
         better = _better(name, a, b)
         interval = intervals.get(name)
-        sure = better in ("a", "b") and interval is not None and (interval[0] > EPSILON or interval[1] < -EPSILON)
-        rows.append(MetricDiff(name, a, b, diff, better, interval, sure))
+        rows.append(MetricDiff(name, a, b, diff, better, interval, _sure(name, better, interval)))
     posts_a = {p.post for p in run_a.posts}
     posts_b = {p.post for p in run_b.posts}
     return Comparison(
@@ -159,6 +159,15 @@ def compare(run_a: Run, run_b: Run) -> Comparison:
         only_b=len(posts_b - posts_a),
         headline=tuple(dict.fromkeys(r.metric for r in summary_rows(sa) + summary_rows(sb))),
     )
+
+
+def _sure(metric: str, better: Better, interval: tuple[float, float] | None) -> bool:
+    """Whether the whole interval of b - a lies on the side of the run called better."""
+    if interval is None or better not in ("a", "b"):
+        return False
+    b_wins = interval[0] > EPSILON if higher_is_better(metric) else interval[1] < -EPSILON
+    a_wins = interval[1] < -EPSILON if higher_is_better(metric) else interval[0] > EPSILON
+    return b_wins if better == "b" else a_wins
 
 
 def draws_for(posts: int) -> int:
