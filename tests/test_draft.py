@@ -106,6 +106,10 @@ def test_file_name_video_id_gives_source(fake_llm: FakeLLM, isolated: Path) -> N
     assert not any(f.field == "source" for f in prov.flags)
 
 
+# Elon: a mention the podcast does not have
+DANA_AND_ELON = [{"name": "Dana Whitfield", "mention": "Dana Whitfield"}, {"name": "Elon Musk", "mention": "Elon"}]
+
+
 def site_with_vocabulary(isolated: Path) -> None:
     """The site's vocabulary, built from the fixture posts (Donald Trump with 川普 and 特朗普, 台積電, ...)."""
     shutil.copytree(FIXTURES / "vocab" / "posts", isolated / "content")
@@ -113,13 +117,8 @@ def site_with_vocabulary(isolated: Path) -> None:
 
 
 def test_grounding_flags_names_not_in_the_transcript(fake_llm: FakeLLM, isolated: Path) -> None:
-    def reply(request: dict[str, Any]) -> Reply:
-        obj = valid_answer(request)
-        obj["people"] = [{"name": "Dana Whitfield", "mention": "Dana Whitfield"}, {"name": "Elon Musk", "mention": "Elon"}]
-        obj["companies_orgs"] = [{"name": "Tern Robotics", "mention": "tern robotics"}]
-        return answer(obj)
-
-    fake_llm.push(reply)
+    orgs = [{"name": "Tern Robotics", "mention": "tern robotics"}]
+    fake_llm.push(lambda request: answer({**valid_answer(request), "people": DANA_AND_ELON, "companies_orgs": orgs}))
     run_cli(str(FIXTURES / "en-podcast.srt"))
     out = isolated / "drafts" / "en-podcast.md"
     values = front_matter(out)
@@ -132,13 +131,7 @@ def test_grounding_flags_names_not_in_the_transcript(fake_llm: FakeLLM, isolated
 
 def test_ungrounded_names_kept_and_flagged_when_the_profile_says_keep(fake_llm: FakeLLM, isolated: Path) -> None:
     (isolated / "enrich.toml").write_text('[profile.names]\nungrounded = "keep"\n', encoding="utf-8")
-
-    def reply(request: dict[str, Any]) -> Reply:
-        obj = valid_answer(request)
-        obj["people"] = [{"name": "Dana Whitfield", "mention": "Dana Whitfield"}, {"name": "Elon Musk", "mention": "Elon"}]
-        return answer(obj)
-
-    fake_llm.push(reply)
+    fake_llm.push(lambda request: answer({**valid_answer(request), "people": DANA_AND_ELON}))
     assert run_cli(str(FIXTURES / "en-podcast.srt")).exit_code == 0
     out = isolated / "drafts" / "en-podcast.md"
     assert front_matter(out)["people"] == ["Dana Whitfield", "Elon Musk"]  # kept for the reviewer, but flagged
@@ -150,13 +143,8 @@ def test_a_translated_name_gives_way_to_the_sites_spelling(fake_llm: FakeLLM, is
     not in it and goes, and the site's Donald Trump, whom the transcript mentions, is added."""
     site_with_vocabulary(isolated)
     (isolated / "t.txt").write_text("Donald Trump spoke about chip export rules again this week.\n", encoding="utf-8")
-
-    def reply(request: dict[str, Any]) -> Reply:
-        obj = valid_answer(request)
-        obj["people"] = [{"name": "特朗普", "mention": "特朗普"}, {"name": "教皇", "mention": "教皇"}]
-        return answer(obj)
-
-    fake_llm.push(reply)
+    people = [{"name": "特朗普", "mention": "特朗普"}, {"name": "教皇", "mention": "教皇"}]
+    fake_llm.push(lambda request: answer({**valid_answer(request), "people": people}))
     assert run_cli("t.txt").exit_code == 0
     out = isolated / "drafts" / "t.md"
     assert front_matter(out)["people"] == ["Donald Trump"]
@@ -187,11 +175,8 @@ def test_the_sites_names_the_transcript_mentions_are_added(fake_llm: FakeLLM, is
     site_with_vocabulary(isolated)
     (isolated / "t.txt").write_text("台积电在新规下调整了产能，习近平的团队也在日内瓦。\n", encoding="utf-8")  # the site: 台積電
 
-    def reply(request: dict[str, Any]) -> Reply:
-        obj = valid_answer(request)
-        obj["people"] = [{"name": "日内瓦", "mention": "日内瓦"}]  # a place is not a person
-        obj["companies_orgs"] = []  # a model that missed them
-        return answer(obj)
+    def reply(request: dict[str, Any]) -> Reply:  # a place as a person; no company: a model that missed them
+        return answer({**valid_answer(request), "people": [{"name": "日内瓦", "mention": "日内瓦"}], "companies_orgs": []})
 
     fake_llm.push(reply)
     assert run_cli("t.txt").exit_code == 0
