@@ -139,7 +139,7 @@ class ModelBackend:
 
         if not prepared.ask:
             return 0, 0
-        overhead = self._fixed_overhead(prepared.ask) + count_tokens(file_context(prepared, self.vocab, self.profile)) + 20
+        overhead = self._fixed_overhead(prepared.ask) + count_tokens(self._context(prepared)) + 20
         chunks = plan_chunks(neutralise(prepared.cleaned.text), self.input_budget(overhead))
         merging = 1 if len(chunks) > 1 else 0
         completion = COMPLETION_ESTIMATE * (len(chunks) + merging)
@@ -164,9 +164,16 @@ class ModelBackend:
             exc.usage = usage  # what was already paid for, for batch costs and budgets
             raise
 
+    def _context(self, prepared: Prepared) -> str:
+        """The file's context lines as sent (neutralised: a sidecar's title and description are input
+        too), made once per file: estimating, planning and drafting share them."""
+        if prepared.context is None:
+            prepared.context = neutralise(file_context(prepared, self.vocab, self.profile))
+        return prepared.context
+
     def _replanned(self, prepared: Prepared, stated: int | None, planned: int, sent_in: int) -> bool:
         """True when the size a server stated splits this transcript into more parts than it was sent in."""
-        context = neutralise(file_context(prepared, self.vocab, self.profile))
+        context = self._context(prepared)
         return self._learn_window(stated, planned) and len(self._plan(prepared, context)[1]) > sent_in
 
     def _learn_window(self, stated: int | None, planned: int) -> bool:
@@ -188,7 +195,7 @@ class ModelBackend:
 
         schema = answer_schema(prepared.ask)
         system = system_prompt(self.prompts, self.profile, "draft-system")
-        context = neutralise(file_context(prepared, self.vocab, self.profile))  # a sidecar's title and description are input too
+        context = self._context(prepared)
         overhead, chunks = self._plan(prepared, context)
         parts[0] = len(chunks)  # for draft: whether a smaller context would change the plan
         flags: list[Flag] = []

@@ -25,6 +25,7 @@ class Prepared:
     ask: list[FieldSpec]  # fields the backend drafts for this file
     cleaned_sha256: str
     site_names: dict[str, dict[str, list[str]]] | None = field(default=None, repr=False)  # see draft.ground
+    context: str | None = field(default=None, repr=False)  # the request's context lines (draft.model), made once
 
     @functools.cached_property
     def folded(self) -> str:
