@@ -21,6 +21,7 @@ from enrich.batch.report import FileResult
 from enrich.batch.state import draft_cache
 from enrich.errors import InputError
 from enrich.eval.score import Cost, FieldPlan, Grounding, Matcher, PostScore, items, score_post
+from enrich.frontmatter.provenance import left_out_unmentioned
 from enrich.frontmatter.yaml12 import read_front_matter
 
 if TYPE_CHECKING:
@@ -63,8 +64,6 @@ def read_values(path: Path) -> dict[str, Any]:
 def grounding_of(drafted: dict[str, Any], flags: list[dict[str, Any]], plan: FieldPlan) -> Grounding:
     """Of the names the model drafted, how many the transcript mentions: those in the draft minus the
     ones flagged `ungrounded`, plus the ones drafting left out for it (`dropped`), which count as not found."""
-    from enrich.frontmatter.provenance import left_out_unmentioned
-
     names = {f: set(items(drafted.get(f))) for f in plan.name_fields}
     missing = {(f.get("field"), f.get("value")) for f in flags if f.get("kind") == "ungrounded"}
     unfound = sum(1 for field, value in missing if field in names and (value is None or value in names[field]))
