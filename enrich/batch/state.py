@@ -78,39 +78,37 @@ class SiteState:
         self.root = root
         self.cache = draft_cache(root)
         self.manifest = manifest_log(root)
-        self.written: dict[str, set[str]] = {}  # draft path -> sha256 of texts batch wrote
-        self.work: dict[tuple[str, str], str] = {}  # (draft path, sha256 of a text batch wrote) -> its work key
+        self.written: dict[str, dict[str, str | None]] = {}  # draft path -> sha256 of a text batch wrote -> its work key
         self.owners: dict[str, str] = {}  # draft path -> the input batch last wrote it for
         self.reviewed: set[tuple[str, str]] = set()  # (input name, input sha256) approved or rejected
         self._lock = threading.Lock()
 
     def load(self) -> None:
-        written: dict[str, set[str]] = {}
+        written: dict[str, dict[str, str | None]] = {}
         owners: dict[str, str] = {}
-        work: dict[tuple[str, str], str] = {}
         reviewed: set[tuple[str, str]] = set()
         for record in self.manifest.read():
             if record.get("event") == "wrote" and isinstance(record.get("draft"), str):
-                written.setdefault(record["draft"], set()).add(str(record.get("sha256")))
+                texts, digest, work = written.setdefault(record["draft"], {}), str(record.get("sha256")), record.get("work")
+                if isinstance(work, str) or digest not in texts:  # manifests before 2026-12 have no work key
+                    texts[digest] = work if isinstance(work, str) else None
                 if isinstance(record.get("input"), str):
                     owners[record["draft"]] = record["input"]
-                if isinstance(record.get("work"), str):  # manifests before 2026-12 have none
-                    work[(record["draft"], str(record.get("sha256")))] = record["work"]
         for record in review_log(self.root).read():
             if record.get("action") in ("approve", "reject") and record.get("input"):
                 reviewed.add((str(record["input"]), str(record.get("input_sha256"))))
         with self._lock:
-            self.written, self.owners, self.work, self.reviewed = written, owners, work, reviewed
+            self.written, self.owners, self.reviewed = written, owners, reviewed
 
     def batch_wrote(self, target: Path, digest: str) -> bool:
         """These draft bytes are ones batch wrote (so no person edited them since)."""
         with self._lock:
-            return digest in self.written.get(path_key(target), set())
+            return digest in self.written.get(path_key(target), {})
 
     def wrote_for(self, target: Path, digest: str) -> str | None:
         """The work key (`Drafter.work_key`) these draft bytes were written for, when batch wrote them."""
         with self._lock:
-            return self.work.get((path_key(target), digest))
+            return self.written.get(path_key(target), {}).get(digest)
 
     def owner(self, target: Path) -> str | None:
         """The input batch last wrote this draft for."""
@@ -126,13 +124,12 @@ class SiteState:
         digest = sha256_text(text)
         draft, source = path_key(target), path_key(path)
         with self._lock:
-            known = self.written.setdefault(draft, set())
-            if digest in known and self.owners.get(draft) == source and (work is None or self.work.get((draft, digest)) == work):
+            known = self.written.setdefault(draft, {})
+            if digest in known and self.owners.get(draft) == source and (work is None or known[digest] == work):
                 return
-            known.add(digest)
+            if work is not None or digest not in known:
+                known[digest] = work
             self.owners[draft] = source
-            if work is not None:
-                self.work[(draft, digest)] = work
         record = {"event": "wrote", "time": now_iso(), "input": source, "draft": draft, "key": key, "sha256": digest}
         self.manifest.append(record if work is None else {**record, "work": work})
 
